@@ -1,0 +1,78 @@
+from django.contrib import admin
+from modeltranslation.admin import (
+    TranslationAdmin,
+    TranslationStackedInline,
+    TranslationTabularInline,
+)
+
+from .models import (
+    CoverLetter,
+    Example,
+    LetterSignature,
+    ProgressEntry,
+    ProgressValue,
+    Reference,
+    ReportingRound,
+)
+
+
+@admin.register(ReportingRound)
+class ReportingRoundAdmin(admin.ModelAdmin):
+    list_display = ["plan", "year", "state", "opens_on", "deadline", "publish_at", "published_at"]
+    list_filter = ["state", "plan"]
+    search_fields = ["plan__short_name", "year"]
+    list_select_related = ["plan"]
+    date_hierarchy = "deadline"
+
+
+class ValueInline(admin.TabularInline):
+    model = ProgressValue
+    extra = 0
+    autocomplete_fields = ["category"]
+
+
+class ReferenceInline(admin.TabularInline):
+    model = Reference
+    extra = 0
+    fields = ["position", "kind", "citation", "title", "url"]
+
+
+class ExampleInline(TranslationStackedInline):
+    model = Example
+    extra = 0
+    fields = ["position", "title", "country", "partner", "link", "description"]
+
+
+@admin.register(ProgressEntry)
+class ProgressEntryAdmin(TranslationAdmin):
+    list_display = ["organisation", "round", "goal", "subgoal", "indicator", "status", "updated_at"]
+    list_filter = ["status", "round__plan", "round__year", "organisation", "goal__pillar"]
+    search_fields = ["narrative", "organisation__abbreviation", "indicator__code"]
+    list_select_related = ["organisation", "round__plan", "goal", "subgoal", "indicator"]
+    autocomplete_fields = ["organisation", "goal", "subgoal", "indicator"]
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "last_edited_by",
+        "submitted_at",
+        "submitted_by",
+        "approved_at",
+        "approved_by",
+        "published_at",
+    ]
+    inlines = [ValueInline, ReferenceInline, ExampleInline]
+
+
+class SignatureInline(TranslationTabularInline):
+    model = LetterSignature
+    extra = 0
+    fields = ["position", "title", "name"]
+
+
+@admin.register(CoverLetter)
+class CoverLetterAdmin(TranslationAdmin):
+    list_display = ["round", "date", "reference", "subject"]
+    list_filter = ["round__plan"]
+    search_fields = ["subject", "reference", "body"]
+    list_select_related = ["round__plan"]
+    inlines = [SignatureInline]
