@@ -169,11 +169,10 @@ class ProgressEntry(PlanScope):
         errors = self.clean_scope()
         if self.goal_id and self.round_id and self.goal.plan_id != self.round.plan_id:
             errors["goal"] = _("The goal belongs to another plan.")
-        if self.not_reported:
-            if not self.has_reason():
-                errors["not_reported_reason"] = _(
-                    "Say why there is nothing to report or no data available."
-                )
+        if self.not_reported and not self.has_reason():
+            errors["not_reported_reason"] = _(
+                "Say why there is nothing to report or no data available."
+            )
         indicator = self.indicator if self.indicator_id else None
         if indicator and indicator.kind == Indicator.Kind.AMOUNT and not self.currency:
             self.currency = indicator.currency
