@@ -262,14 +262,17 @@ class Indicator(models.Model):
     def is_quantitative(self) -> bool:
         return self.kind != self.Kind.QUALITATIVE
 
-    def clean(self):
-        errors = {}
+    def clean_fields(self, exclude=None):
         # Goal and plan follow from the level above, so admin inlines and imports need to name
         # only the subgoal (or the goal).
         if self.subgoal_id and not self.goal_id:
             self.goal_id = self.subgoal.goal_id
         if self.goal_id and not self.plan_id:
             self.plan_id = self.goal.plan_id
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
+        errors = {}
         if self.goal_id and self.plan_id and self.goal.plan_id != self.plan_id:
             errors["goal"] = _("The goal belongs to another plan.")
         if self.subgoal_id and self.goal_id and self.subgoal.goal_id != self.goal_id:
