@@ -6,7 +6,10 @@ import sys
 
 from django.conf import settings
 
-CHECK = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+CHECK = (
+    "import django; django.setup(); from django.conf import settings; "
+    "print(settings.DATABASES['default']['ENGINE'])"
+)
 
 
 def run_settings(**env):
