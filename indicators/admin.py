@@ -123,3 +123,12 @@ class DisaggregationCategoryAdmin(TranslationAdmin):
     list_filter = ["indicator__plan"]
     search_fields = ["label", "code", "indicator__code"]
     list_select_related = ["indicator"]
+
+
+@admin.register(PlanOrganisation)
+class PlanOrganisationAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "plan", "role"]
+    list_filter = ["role", "plan", "organisation__kind"]
+    search_fields = ["organisation__name", "organisation__abbreviation", "plan__short_name"]
+    list_select_related = ["organisation", "plan"]
+    autocomplete_fields = ["organisation"]

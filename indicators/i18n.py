@@ -44,9 +44,12 @@ def plan_language(obj) -> str | None:
     return getattr(obj, "language", None)
 
 
-def localized(obj, field: str, language: str | None = None) -> LocalizedText:
+def localized(
+    obj, field: str, language: str | None = None, fallback: str | None = None
+) -> LocalizedText:
+    """`fallback` is the plan's language; pages pass it so no query is needed to find it."""
     language = language or active_language()
-    order = [language, plan_language(obj), *LANGUAGE_CODES]
+    order = [language, fallback or plan_language(obj), *LANGUAGE_CODES]
     for code in dict.fromkeys(code for code in order if code):
         value = getattr(obj, f"{field}_{code}", None)
         if value:

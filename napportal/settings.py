@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "indicators",
     "reporting",
     "exchange",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -174,3 +175,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Opt in to Django 6's https default for URL fields typed without a scheme.
+FORMS_URLFIELD_ASSUME_HTTPS = True

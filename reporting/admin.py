@@ -76,3 +76,57 @@ class CoverLetterAdmin(TranslationAdmin):
     search_fields = ["subject", "reference", "body"]
     list_select_related = ["round__plan"]
     inlines = [SignatureInline]
+
+
+@admin.register(ProgressValue)
+class ProgressValueAdmin(admin.ModelAdmin):
+    list_display = ["entry", "category", "value"]
+    list_filter = ["entry__round__plan", "entry__round__year"]
+    search_fields = ["entry__indicator__code", "entry__organisation__abbreviation"]
+    list_select_related = [
+        "entry__organisation",
+        "entry__round__plan",
+        "entry__goal",
+        "entry__subgoal",
+        "entry__indicator",
+        "category",
+    ]
+    autocomplete_fields = ["category"]
+    raw_id_fields = ["entry"]
+
+
+@admin.register(Reference)
+class ReferenceAdmin(admin.ModelAdmin):
+    list_display = ["citation", "title", "kind", "entry"]
+    list_filter = ["kind", "entry__round__plan"]
+    search_fields = ["citation", "title", "url"]
+    list_select_related = [
+        "entry__organisation",
+        "entry__round__plan",
+        "entry__goal",
+        "entry__subgoal",
+        "entry__indicator",
+    ]
+    raw_id_fields = ["entry"]
+
+
+@admin.register(Example)
+class ExampleAdmin(TranslationAdmin):
+    list_display = ["title", "country", "partner", "entry"]
+    list_filter = ["entry__round__plan", "country"]
+    search_fields = ["title", "partner"]
+    list_select_related = [
+        "entry__organisation",
+        "entry__round__plan",
+        "entry__goal",
+        "entry__subgoal",
+        "entry__indicator",
+    ]
+    raw_id_fields = ["entry"]
+
+
+@admin.register(LetterSignature)
+class LetterSignatureAdmin(TranslationAdmin):
+    list_display = ["name", "title", "letter"]
+    search_fields = ["name", "title"]
+    list_select_related = ["letter__round__plan"]

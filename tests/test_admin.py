@@ -1,0 +1,97 @@
+"""Every model is in the admin, and its pages work with a fixed number of queries."""
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from reporting.models import CoverLetter, Example, Reference
+from tests.factories import (
+    CategoryFactory,
+    MembershipFactory,
+    EntryFactory,
+    IndicatorFactory,
+    PlanOrganisationFactory,
+    ResponsibilityFactory,
+    SubgoalFactory,
+    UserFactory,
+    ValueFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+APPS = ("accounts", "indicators", "reporting")
+MODELS = [model for app in APPS for model in apps.get_app_config(app).get_models()]
+
+
+def make_data(n):
+    for _ in range(n):
+        entry = EntryFactory()
+        subgoal = SubgoalFactory(goal=entry.goal)
+        indicator = IndicatorFactory(goal=entry.goal, subgoal=subgoal)
+        CategoryFactory(indicator=indicator)
+        ValueFactory(
+            entry=EntryFactory(
+                round=entry.round, goal=entry.goal, indicator=indicator, subgoal=subgoal
+            )
+        )
+        ResponsibilityFactory(goal=entry.goal, organisation=entry.organisation)
+        PlanOrganisationFactory(plan=entry.round.plan, organisation=entry.organisation)
+        MembershipFactory(organisation=entry.organisation)
+        letter = CoverLetter.objects.create(round=entry.round, subject_nl="Voortgang")
+        letter.signatures.create(title_nl="De minister", name="A. Minister")
+        Reference.objects.create(
+            entry=entry, kind="parliamentary_paper", citation="26 150, nr. 190"
+        )
+        Example.objects.create(entry=entry, title_nl="Shelter City", country="NL")
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_every_model_is_registered(model):
+    assert admin.site.is_registered(model)
+
+
+def changelist(model):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_changelist_has_a_fixed_number_of_queries(admin_client, model):
+    make_data(1)
+    with CaptureQueriesContext(connection) as few:
+        assert admin_client.get(changelist(model)).status_code == 200
+    make_data(5)
+    with CaptureQueriesContext(connection) as many:
+        assert admin_client.get(changelist(model)).status_code == 200
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_add_and_change_pages_open(admin_client, model):
+    make_data(1)
+    meta = model._meta
+    assert (
+        admin_client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_add")).status_code
+        == 200
+    )
+    obj = model.objects.first()
+    url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+    assert admin_client.get(url).status_code == 200
+
+
+def test_admin_search_and_filters_work(admin_client):
+    make_data(2)
+    from indicators.models import Indicator
+
+    indicator = Indicator.objects.first()
+    response = admin_client.get(changelist(Indicator), {"q": indicator.code, "kind": "count"})
+    assert response.status_code == 200
+    assert indicator.code in response.content.decode()
