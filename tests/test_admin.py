@@ -10,9 +10,9 @@ from django.urls import reverse
 from reporting.models import CoverLetter, Example, Reference
 from tests.factories import (
     CategoryFactory,
-    MembershipFactory,
     EntryFactory,
     IndicatorFactory,
+    MembershipFactory,
     PlanOrganisationFactory,
     ResponsibilityFactory,
     SubgoalFactory,
