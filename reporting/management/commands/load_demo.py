@@ -22,7 +22,7 @@ ROUND_2021 = {
 }
 
 # 2022 drafts start from last year's text, as a ministry would when it copies its 2021 entry.
-DRAFTS_2022 = [("def", 1, None, None), ("jenv", 1, None, None), ("ocw", 2, None, "2.b")]
+DRAFTS_2022 = [("def", 1, None, None), ("jenv", 1, None, None), ("bz", 1, None, "1.a")]
 
 
 class Command(BaseCommand):
