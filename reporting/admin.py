@@ -7,7 +7,10 @@ from modeltranslation.admin import (
 
 from .models import (
     CoverLetter,
+    EntryComment,
+    EntryTransition,
     Example,
+    LockException,
     LetterSignature,
     ProgressEntry,
     ProgressValue,
@@ -130,3 +133,62 @@ class LetterSignatureAdmin(TranslationAdmin):
     list_display = ["name", "title", "letter"]
     search_fields = ["name", "title"]
     list_select_related = ["letter__round__plan"]
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """Workflow records are kept for good: readable, never changed by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EntryTransition)
+class EntryTransitionAdmin(RecordAdmin):
+    list_display = ["entry", "from_status", "to_status", "actor", "at"]
+    list_filter = ["to_status", "entry__round__plan"]
+    search_fields = ["comment", "actor__username"]
+    list_select_related = [
+        "actor",
+        "entry__organisation",
+        "entry__round__plan",
+        "entry__goal",
+        "entry__subgoal",
+        "entry__indicator",
+    ]
+    raw_id_fields = ["entry"]
+
+
+@admin.register(EntryComment)
+class EntryCommentAdmin(RecordAdmin):
+    list_display = ["entry", "author", "created_at", "text"]
+    search_fields = ["text", "author__username"]
+    list_select_related = [
+        "author",
+        "entry__organisation",
+        "entry__round__plan",
+        "entry__goal",
+        "entry__subgoal",
+        "entry__indicator",
+    ]
+    raw_id_fields = ["entry"]
+
+
+@admin.register(LockException)
+class LockExceptionAdmin(RecordAdmin):
+    list_display = ["entry", "granted_by", "granted_at", "expires_at", "revoked_at", "reason"]
+    search_fields = ["reason", "granted_by__username"]
+    list_select_related = [
+        "granted_by",
+        "entry__organisation",
+        "entry__round__plan",
+        "entry__goal",
+        "entry__subgoal",
+        "entry__indicator",
+    ]
+    raw_id_fields = ["entry"]

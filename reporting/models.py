@@ -123,6 +123,8 @@ class ProgressEntry(PlanScope):
     currency = models.CharField(
         _("currency"), max_length=3, blank=True, help_text=_("ISO 4217 code of the amounts.")
     )
+    # Optimistic locking: a save must name the version it started from.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -338,3 +340,90 @@ class LetterSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}, {self.title}"
+
+
+class EntryTransition(models.Model):
+    """A workflow step of an entry: kept for good, never edited."""
+
+    entry = models.ForeignKey(
+        ProgressEntry, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("entry")
+    )
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=ProgressEntry.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=ProgressEntry.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    comment = models.TextField(_("comment"), blank=True)
+    # The entry's history record at this step, so submitted and approved versions can be diffed.
+    history_id = models.PositiveBigIntegerField(_("history record"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transition")
+        verbose_name_plural = _("transitions")
+        ordering = ["entry", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class EntryComment(models.Model):
+    """The conversation about an entry between its organisation and the coordinator."""
+
+    entry = models.ForeignKey(
+        ProgressEntry, on_delete=models.CASCADE, related_name="comments", verbose_name=_("entry")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    text = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["entry", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.text[:60]}"
+
+
+class LockException(models.Model):
+    """A coordinator lets an organisation edit an entry that is locked (approved, round closed)."""
+
+    entry = models.ForeignKey(
+        ProgressEntry,
+        on_delete=models.CASCADE,
+        related_name="lock_exceptions",
+        verbose_name=_("entry"),
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    reason = models.TextField(_("reason"))
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lock exception")
+        verbose_name_plural = _("lock exceptions")
+        ordering = ["entry", "-granted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.reason[:60]}"
+
+    def is_active(self, now) -> bool:
+        return self.revoked_at is None and self.expires_at > now

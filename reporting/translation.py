@@ -1,6 +1,14 @@
 from modeltranslation.translator import TranslationOptions, register
+from simple_history import register as register_history
 
-from .models import CoverLetter, Example, LetterSignature, ProgressEntry
+from .models import (
+    CoverLetter,
+    Example,
+    LetterSignature,
+    ProgressEntry,
+    ProgressValue,
+    Reference,
+)
 
 
 @register(ProgressEntry)
@@ -21,3 +29,12 @@ class CoverLetterTranslation(TranslationOptions):
 @register(LetterSignature)
 class LetterSignatureTranslation(TranslationOptions):
     fields = ("title",)
+
+
+# History is registered here, after modeltranslation has added the language columns, so the
+# historical tables keep every language (see django-simple-history's notes on modeltranslation).
+register_history(ProgressEntry, excluded_fields=["created_at", "updated_at"])
+register_history(ProgressValue)
+register_history(Reference)
+register_history(Example)
+register_history(CoverLetter)
