@@ -235,3 +235,45 @@ def _aware(value):
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
         value = datetime.datetime.combine(value, datetime.time(12, 0))
     return timezone.make_aware(value)
+
+
+def upsert_entry_content(
+    *,
+    round_: ReportingRound,
+    organisation: Organisation,
+    goal: Goal,
+    subgoal: Subgoal | None = None,
+    indicator: Indicator | None = None,
+    status: str = ProgressEntry.Status.DRAFT,
+    narrative: Translations = None,
+    not_reported: str | None = None,
+    not_reported_reason: Translations = None,
+    currency: str = "",
+    values: Iterable[Mapping[str, Any]] = (),
+    published_at: datetime.datetime | None = None,
+) -> ProgressEntry:
+    """Like `upsert_entry`, but leaves the entry's references and examples alone.
+
+    For the spreadsheet import, whose rows carry an entry's texts and figures but not its
+    references and examples.
+    """
+    entry = ProgressEntry.objects.filter(
+        round=round_, organisation=organisation, goal=goal, subgoal=subgoal, indicator=indicator
+    ).first() or ProgressEntry(
+        round=round_, organisation=organisation, goal=goal, subgoal=subgoal, indicator=indicator
+    )
+    if indicator is not None and indicator.kind == Indicator.Kind.AMOUNT and not currency:
+        currency = indicator.currency
+    save_if_changed(
+        entry,
+        {
+            "status": status,
+            "not_reported": not_reported or "",
+            "currency": currency or "",
+            "published_at": published_at,
+            **translated_values("narrative", narrative),
+            **translated_values("not_reported_reason", not_reported_reason),
+        },
+    )
+    _sync_values(entry, values)
+    return entry

@@ -33,8 +33,14 @@ class LetterSignatureTranslation(TranslationOptions):
 
 # History is registered here, after modeltranslation has added the language columns, so the
 # historical tables keep every language (see django-simple-history's notes on modeltranslation).
-register_history(ProgressEntry, excluded_fields=["created_at", "updated_at"])
+# The untranslated base columns only mirror one language, so history skips them.
+register_history(
+    ProgressEntry,
+    excluded_fields=["created_at", "updated_at", "narrative", "not_reported_reason"],
+)
 register_history(ProgressValue)
 register_history(Reference)
-register_history(Example)
-register_history(CoverLetter)
+register_history(Example, excluded_fields=["title", "description"])
+register_history(
+    CoverLetter, excluded_fields=["sender", "addressee", "subject", "salutation", "body"]
+)

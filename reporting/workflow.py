@@ -1,0 +1,282 @@
+"""The data-entry workflow: every change by a person goes through these functions.
+
+Each takes the acting user, checks permission (reporting.access), validates the transition,
+saves, and records the transition and history in one transaction. Views, admin actions, API
+endpoints and commands call these; none changes an entry's status by itself.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators.models import Goal, Indicator, Organisation, Subgoal
+
+from . import access
+from .models import (
+    EntryComment,
+    EntryTransition,
+    LockException,
+    ProgressEntry,
+    ReportingRound,
+)
+
+Status = ProgressEntry.Status
+
+
+class EditConflict(Exception):
+    """Someone saved the entry after the acting user opened it."""
+
+    def __init__(self, current: ProgressEntry):
+        self.current = current
+        super().__init__(_("Someone else saved this entry while you were editing it."))
+
+
+def _deny(reason: str | None) -> None:
+    if reason:
+        raise PermissionDenied(reason)
+
+
+def _locked(entry_id: int) -> ProgressEntry:
+    # Row lock on PostgreSQL; SQLite serialises writers by itself.
+    return (
+        ProgressEntry.objects.select_for_update()
+        .select_related("round__plan", "organisation", "goal", "subgoal", "indicator")
+        .get(pk=entry_id)
+    )
+
+
+def _record(entry: ProgressEntry, from_status: str, actor, comment: str = "") -> EntryTransition:
+    latest = entry.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    return EntryTransition.objects.create(
+        entry=entry,
+        from_status=from_status,
+        to_status=entry.status,
+        actor=actor,
+        comment=comment,
+        history_id=latest,
+    )
+
+
+@transaction.atomic
+def start_entry(
+    *,
+    acting_user,
+    round_: ReportingRound,
+    organisation: Organisation,
+    goal: Goal,
+    subgoal: Subgoal | None = None,
+    indicator: Indicator | None = None,
+) -> ProgressEntry:
+    """Create the draft for an item of the worklist that was not started yet."""
+    _deny(access.create_denial(acting_user, round_, organisation.pk))
+    entry = ProgressEntry(
+        round=round_,
+        organisation=organisation,
+        goal=goal,
+        subgoal=subgoal,
+        indicator=indicator,
+        status=Status.DRAFT,
+        last_edited_by=acting_user,
+    )
+    entry.full_clean()
+    entry._history_user = acting_user
+    entry.save()
+    _record(entry, "", acting_user)
+    return entry
+
+
+@transaction.atomic
+def save_entry(
+    *,
+    acting_user,
+    entry: ProgressEntry,
+    expected_version: int,
+    save_related: Callable[[ProgressEntry], None] | None = None,
+) -> ProgressEntry:
+    """Save the edited `entry` (its fields already set from the form) and its related rows.
+
+    `expected_version` is the version the user's form was opened on; if the entry changed since,
+    nothing is saved and EditConflict carries the current version to show beside the user's.
+    """
+    current = _locked(entry.pk)
+    _deny(access.edit_denial(acting_user, current))
+    if current.version != expected_version:
+        raise EditConflict(current)
+    entry.status = current.status
+    entry.version = current.version + 1
+    entry.last_edited_by = acting_user
+    entry.full_clean()
+    entry._history_user = acting_user
+    if current.status == Status.APPROVED:
+        # Edited under a lock exception: it needs a fresh review.
+        entry.status = Status.DRAFT
+        entry.save()
+        _record(entry, Status.APPROVED, acting_user, _("Edited under a lock exception."))
+    else:
+        entry.save()
+    if save_related is not None:
+        save_related(entry)
+    return entry
+
+
+def _transition(entry: ProgressEntry, to_status: str, actor, comment: str = "", **fields):
+    from_status = entry.status
+    entry.status = to_status
+    for name, value in fields.items():
+        setattr(entry, name, value)
+    entry.version += 1
+    entry._history_user = actor
+    entry._change_reason = f"{from_status} → {to_status}"
+    entry.save()
+    _record(entry, from_status, actor, comment)
+    return entry
+
+
+@transaction.atomic
+def submit_entry(*, acting_user, entry: ProgressEntry) -> ProgressEntry:
+    entry = _locked(entry.pk)
+    _deny(access.submit_denial(acting_user, entry))
+    if not entry.not_reported and not (entry.narrative or "").strip() and not entry.values.exists():
+        raise ValidationError(_("Write the progress, or mark the entry as nothing to report."))
+    entry.full_clean()
+    return _transition(
+        entry, Status.SUBMITTED, acting_user, submitted_at=timezone.now(), submitted_by=acting_user
+    )
+
+
+def submit_organisation(
+    *, acting_user, round_: ReportingRound, organisation: Organisation
+) -> list[ProgressEntry]:
+    """Submit every draft or returned entry of an organisation in one go (all or nothing)."""
+    with transaction.atomic():
+        entries = list(
+            ProgressEntry.objects.filter(
+                round=round_,
+                organisation=organisation,
+                status__in=[Status.DRAFT, Status.RETURNED],
+            )
+        )
+        if not entries:
+            raise ValidationError(_("There is nothing to submit."))
+        return [submit_entry(acting_user=acting_user, entry=entry) for entry in entries]
+
+
+@transaction.atomic
+def return_entry(*, acting_user, entry: ProgressEntry, comment: str) -> ProgressEntry:
+    entry = _locked(entry.pk)
+    _deny(access.review_denial(acting_user, entry))
+    if not comment.strip():
+        raise ValidationError(_("Say what needs to change when you return an entry."))
+    EntryComment.objects.create(entry=entry, author=acting_user, text=comment)
+    return _transition(entry, Status.RETURNED, acting_user, comment)
+
+
+@transaction.atomic
+def approve_entry(*, acting_user, entry: ProgressEntry, comment: str = "") -> ProgressEntry:
+    entry = _locked(entry.pk)
+    _deny(access.approve_denial(acting_user, entry))
+    return _transition(
+        entry,
+        Status.APPROVED,
+        acting_user,
+        comment,
+        approved_at=timezone.now(),
+        approved_by=acting_user,
+    )
+
+
+@transaction.atomic
+def grant_lock_exception(
+    *,
+    acting_user,
+    entry: ProgressEntry,
+    reason: str,
+    until: datetime.datetime,
+) -> LockException:
+    _deny(access.coordinate_denial(acting_user, entry.round))
+    if entry.status == Status.PUBLISHED:
+        raise ValidationError(_("Published entries are corrected by issuing a new report version."))
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for the exception."))
+    if until <= timezone.now():
+        raise ValidationError(_("The exception must end in the future."))
+    exception = LockException(entry=entry, granted_by=acting_user, reason=reason, expires_at=until)
+    exception.full_clean()
+    exception.save()
+    return exception
+
+
+@transaction.atomic
+def add_comment(*, acting_user, entry: ProgressEntry, text: str) -> EntryComment:
+    _deny(access.comment_denial(acting_user, entry))
+    if not text.strip():
+        raise ValidationError(_("A comment cannot be empty."))
+    return EntryComment.objects.create(entry=entry, author=acting_user, text=text)
+
+
+@transaction.atomic
+def set_round_state(*, acting_user, round_: ReportingRound, state: str) -> ReportingRound:
+    """Open or close a round for editing."""
+    _deny(access.coordinate_denial(acting_user, round_))
+    allowed = {
+        ReportingRound.State.PLANNED: {ReportingRound.State.OPEN},
+        ReportingRound.State.OPEN: {ReportingRound.State.CLOSED},
+        ReportingRound.State.CLOSED: {ReportingRound.State.OPEN},
+    }
+    if state not in allowed.get(round_.state, set()):
+        raise ValidationError(
+            _("A %(from)s round cannot become %(to)s.")
+            % {"from": round_.get_state_display().lower(), "to": state}
+        )
+    round_.state = state
+    round_.full_clean()
+    round_.save()
+    return round_
+
+
+@transaction.atomic
+def schedule_publication(
+    *, acting_user, round_: ReportingRound, at: datetime.datetime | None = None
+) -> ReportingRound:
+    """Publish the round's approved entries now, or at `at` (an embargo)."""
+    _deny(access.coordinate_denial(acting_user, round_))
+    round_ = ReportingRound.objects.select_for_update().get(pk=round_.pk)
+    if round_.state == ReportingRound.State.PUBLISHED:
+        raise ValidationError(_("This round is already published."))
+    if not round_.entries.filter(status=Status.APPROVED).exists():
+        raise ValidationError(_("No approved entries to publish."))
+    now = timezone.now()
+    round_.publish_at = at if at and at > now else now
+    round_.save()
+    if round_.publish_at <= now:
+        publish_round(round_=round_, actor=acting_user)
+    return round_
+
+
+@transaction.atomic
+def publish_round(*, round_: ReportingRound, actor=None) -> list[ProgressEntry]:
+    """Make the approved entries public. Called at once, or by `publish_due_rounds` at the
+    embargo time (then without a person acting)."""
+    now = timezone.now()
+    published = []
+    for entry in round_.entries.select_for_update().filter(status=Status.APPROVED):
+        published.append(_transition(entry, Status.PUBLISHED, actor, published_at=now))
+    round_.state = ReportingRound.State.PUBLISHED
+    round_.published_at = now
+    round_.save()
+    return published
+
+
+def publish_due_rounds(now: datetime.datetime | None = None) -> list[ReportingRound]:
+    """Publish every round whose embargo has passed (run by cron or the worker)."""
+    now = now or timezone.now()
+    due = ReportingRound.objects.filter(publish_at__lte=now).exclude(
+        state=ReportingRound.State.PUBLISHED
+    )
+    return [round_ for round_ in due if publish_round(round_=round_) is not None]
