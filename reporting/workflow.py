@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.models import Goal, Indicator, Organisation, Subgoal
+from notifications import services as notifications
 
 from . import access
 from .models import (
@@ -45,7 +46,7 @@ def _deny(reason: str | None) -> None:
 def _locked(entry_id: int) -> ProgressEntry:
     # Row lock on PostgreSQL; SQLite serialises writers by itself.
     return (
-        ProgressEntry.objects.select_for_update()
+        ProgressEntry.objects.select_for_update(of=("self",))
         .select_related("round__plan", "organisation", "goal", "subgoal", "indicator")
         .get(pk=entry_id)
     )
@@ -164,7 +165,11 @@ def submit_organisation(
         )
         if not entries:
             raise ValidationError(_("There is nothing to submit."))
-        return [submit_entry(acting_user=acting_user, entry=entry) for entry in entries]
+        submitted = [submit_entry(acting_user=acting_user, entry=entry) for entry in entries]
+        notifications.notify_submitted(
+            round_=round_, organisation=organisation, entries=submitted, actor=acting_user
+        )
+        return submitted
 
 
 @transaction.atomic
@@ -174,14 +179,16 @@ def return_entry(*, acting_user, entry: ProgressEntry, comment: str) -> Progress
     if not comment.strip():
         raise ValidationError(_("Say what needs to change when you return an entry."))
     EntryComment.objects.create(entry=entry, author=acting_user, text=comment)
-    return _transition(entry, Status.RETURNED, acting_user, comment)
+    entry = _transition(entry, Status.RETURNED, acting_user, comment)
+    notifications.notify_returned(entry=entry, comment=comment, actor=acting_user)
+    return entry
 
 
 @transaction.atomic
 def approve_entry(*, acting_user, entry: ProgressEntry, comment: str = "") -> ProgressEntry:
     entry = _locked(entry.pk)
     _deny(access.approve_denial(acting_user, entry))
-    return _transition(
+    entry = _transition(
         entry,
         Status.APPROVED,
         acting_user,
@@ -189,6 +196,8 @@ def approve_entry(*, acting_user, entry: ProgressEntry, comment: str = "") -> Pr
         approved_at=timezone.now(),
         approved_by=acting_user,
     )
+    notifications.notify_approved(entry=entry, actor=acting_user, comment=comment)
+    return entry
 
 
 @transaction.atomic
@@ -202,6 +211,7 @@ def grant_lock_exception(
     _deny(access.coordinate_denial(acting_user, entry.round))
     if entry.status == Status.PUBLISHED:
         raise ValidationError(_("Published entries are corrected by issuing a new report version."))
+    _deny(access.lock_exception_denial(acting_user, entry))
     if not reason.strip():
         raise ValidationError(_("Give the reason for the exception."))
     if until <= timezone.now():

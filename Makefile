@@ -1,0 +1,112 @@
+# NAP 1325 portal: build, demo and test entry points. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.napportal-runtime.stamp
+DEV_STAMP := $(VENV)/.napportal-dev.stamp
+RESULTS := test-results
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PYTHONUNBUFFERED := 1
+
+PYTEST := $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+# pytest exits 5 when it collected no test: say so, and fail.
+NO_TESTS_FAILS := || { rc=$$?; [ $$rc -ne 5 ] || echo "error: pytest collected no tests" >&2; exit $$rc; }
+
+.PHONY: help demo run install install-dev system-deps system-deps-runtime lint format \
+	migrations-check test test-sqlite test-postgres test-browser pg-start pg-stop clean
+
+help:
+	@echo "make demo              install, migrate, load the demo data and run the portal on :8000"
+	@echo "make test              install everything the tests need and run lint + all test suites"
+	@echo "make lint              ruff check + ruff format --check"
+	@echo "make format            ruff format + ruff check --fix"
+	@echo "make migrations-check  fail when a model change has no migration"
+	@echo "make test-sqlite       pytest (not browser) on SQLite"
+	@echo "make test-postgres     pytest (not browser) on a throw-away PostgreSQL 15 (scripts/pg.sh)"
+	@echo "make test-browser      pytest -m browser in headless Chromium"
+	@echo "make run               runserver on 127.0.0.1:8000 without reloading the demo"
+	@echo "make pg-start|pg-stop  the throw-away PostgreSQL used by test-postgres"
+	@echo "make clean             remove the venv, var/, test results and caches"
+	@echo "Extra pytest arguments: make test-sqlite PYTEST_ARGS='-k plan -x'"
+
+# --- installation -------------------------------------------------------------------------
+# scripts/venv.sh compares a hash of pyproject.toml with the stamp, so a newer mtime alone
+# (a checkout, a touch) costs one hash, not a pip run.
+$(RUNTIME_STAMP): pyproject.toml
+	@scripts/venv.sh runtime
+
+$(DEV_STAMP): pyproject.toml
+	@scripts/venv.sh dev
+
+install: system-deps-runtime $(RUNTIME_STAMP)
+install-dev: system-deps $(DEV_STAMP)
+
+system-deps:
+	@scripts/install-system-deps.sh test
+
+system-deps-runtime:
+	@scripts/install-system-deps.sh runtime
+
+# --- demo ---------------------------------------------------------------------------------
+demo: install
+	DEBUG=1 $(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py load_demo
+	DEBUG=1 $(PY) manage.py create_demo_users
+	@echo "Portal: http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/nl/admin/)"
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+run: install
+	DEBUG=1 $(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+# --- checks -------------------------------------------------------------------------------
+# Both checks always run, so one report shows every problem.
+lint: $(DEV_STAMP)
+	@rc=0; \
+	echo "ruff check ."; $(VENV)/bin/ruff check . || rc=1; \
+	echo "ruff format --check ."; $(VENV)/bin/ruff format --check . || rc=1; \
+	exit $$rc
+
+format: $(DEV_STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrations-check: $(DEV_STAMP)
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+# --- tests --------------------------------------------------------------------------------
+# `make test` runs every stage below (scripts/test-all.sh), goes on after a failed stage,
+# prints a summary and fails when any stage failed. FAIL_FAST=1 stops at the first failure.
+test:
+	@scripts/test-all.sh
+
+test-sqlite: system-deps $(DEV_STAMP)
+	@mkdir -p $(RESULTS)
+	env -u DATABASE_URL $(PYTEST) --junitxml=$(RESULTS)/sqlite.xml $(NO_TESTS_FAILS)
+
+test-postgres: system-deps $(DEV_STAMP)
+	@mkdir -p $(RESULTS)
+	@trap 'scripts/pg.sh stop' EXIT; \
+	url="$$(scripts/pg.sh start)"; \
+	echo "DATABASE_URL=$$url"; \
+	DATABASE_URL="$$url" $(PYTEST) --junitxml=$(RESULTS)/postgres.xml $(NO_TESTS_FAILS)
+
+test-browser: system-deps $(DEV_STAMP)
+	@mkdir -p $(RESULTS)
+	env -u DATABASE_URL $(PY) -m pytest -m browser $(PYTEST_ARGS) \
+		--junitxml=$(RESULTS)/browser.xml $(NO_TESTS_FAILS)
+
+pg-start:
+	@scripts/pg.sh start
+
+pg-stop:
+	@scripts/pg.sh stop
+
+clean:
+	-@scripts/pg.sh destroy 2>/dev/null
+	rm -rf $(VENV) var $(RESULTS) .pytest_cache .ruff_cache

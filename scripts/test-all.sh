@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# `make test`: install what the tests need, then lint, migrations check and the three pytest
+# runs (SQLite, PostgreSQL, browser). A failed stage does not stop the later ones (set
+# FAIL_FAST=1 to stop); the exit status is non-zero when any stage failed.
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 1
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1
+
+# Whatever happens, leave no PostgreSQL server behind.
+trap 'scripts/pg.sh stop >/dev/null 2>&1 || true' EXIT
+
+names=() results=() seconds=()
+failed=0
+
+stage() { # stage NAME COMMAND...
+	local name="$1" start rc
+	shift
+	printf '\n===== %s =====\n' "$name"
+	start=$SECONDS
+	"$@"
+	rc=$?
+	names+=("$name")
+	seconds+=($((SECONDS - start)))
+	if ((rc == 0)); then
+		results+=(ok)
+	else
+		results+=("FAILED (exit $rc)")
+		failed=$((failed + 1))
+	fi
+	return "$rc"
+}
+
+summary() {
+	printf '\n===== summary =====\n'
+	local i
+	for i in "${!names[@]}"; do
+		printf '  %-18s %-28s %5ss\n' "${names[$i]}" "${results[$i]}" "${seconds[$i]}"
+	done
+	printf '  %-18s %-28s %5ss\n' total "" "$SECONDS"
+	if ((failed > 0)); then
+		echo "make test: FAILED ($failed stage(s))"
+	else
+		echo "make test: all stages passed"
+	fi
+	# Test counts over all pytest runs, from their JUnit XML; kept as the very last line.
+	if [[ -x .venv/bin/python ]] && compgen -G "test-results/*.xml" >/dev/null; then
+		.venv/bin/python - test-results/*.xml <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+
+total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+for path in sys.argv[1:]:
+    root = ET.parse(path).getroot()
+    for suite in root.iter("testsuite"):
+        for key in total:
+            total[key] += int(suite.get(key, 0))
+bad = total["failures"] + total["errors"]
+passed = total["tests"] - bad - total["skipped"]
+print(f"tests: {passed} passed, {bad} failed, {total['skipped']} skipped")
+PY
+	fi
+}
+
+finish() {
+	summary
+	((failed == 0))
+	exit
+}
+
+# Set-up failures make every later stage meaningless: stop there.
+stage system-deps scripts/install-system-deps.sh test || finish
+stage venv scripts/venv.sh dev || finish
+
+rm -rf test-results
+for target in lint migrations-check test-sqlite test-postgres test-browser; do
+	if ! stage "$target" make "$target" && [[ -n "${FAIL_FAST:-}" ]]; then
+		finish
+	fi
+done
+finish
