@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from exchange.admin import PlanExchangeMixin
+
 from .models import (
     DisaggregationCategory,
     Goal,
@@ -28,7 +30,7 @@ class GoalInline(TranslationTabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(TranslationAdmin):
+class PlanAdmin(PlanExchangeMixin, TranslationAdmin):
     list_display = [
         "short_name",
         "title",

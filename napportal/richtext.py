@@ -48,7 +48,10 @@ class RichTextField(models.TextField):
 
     def pre_save(self, model_instance, add):
         value = sanitize_html(getattr(model_instance, self.attname))
-        setattr(model_instance, self.attname, value)
+        # Not setattr(): on the untranslated field modeltranslation's descriptor reads the
+        # active language with fallbacks and writes to the active language's column, which would
+        # copy e.g. the English text into an empty Dutch one.
+        model_instance.__dict__[self.attname] = value
         return value
 
     def get_prep_value(self, value):

@@ -5,6 +5,8 @@ from modeltranslation.admin import (
     TranslationTabularInline,
 )
 
+from exchange.admin import ProgressExchangeMixin
+
 from .models import (
     CoverLetter,
     EntryComment,
@@ -47,7 +49,7 @@ class ExampleInline(TranslationStackedInline):
 
 
 @admin.register(ProgressEntry)
-class ProgressEntryAdmin(TranslationAdmin):
+class ProgressEntryAdmin(ProgressExchangeMixin, TranslationAdmin):
     list_display = ["organisation", "round", "goal", "subgoal", "indicator", "status", "updated_at"]
     list_filter = ["status", "round__plan", "round__year", "organisation", "goal__pillar"]
     search_fields = ["narrative", "organisation__abbreviation", "indicator__code"]

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from indicators.models import DisaggregationCategory, Goal, Indicator, Organisation, Plan, Subgoal
-from napportal.upsert import Translations, save_if_changed, translated_values
+from napportal.upsert import Translations, assign, save_if_changed, translated_values
 
 from .models import (
     CoverLetter,
@@ -255,7 +255,9 @@ def upsert_entry_content(
     """Like `upsert_entry`, but leaves the entry's references and examples alone.
 
     For the spreadsheet import, whose rows carry an entry's texts and figures but not its
-    references and examples.
+    references and examples. A change to an existing entry (its fields or its values) raises
+    its version, so that someone who opened the entry before the import gets an edit conflict
+    instead of silently overwriting the imported content.
     """
     entry = ProgressEntry.objects.filter(
         round=round_, organisation=organisation, goal=goal, subgoal=subgoal, indicator=indicator
@@ -264,16 +266,32 @@ def upsert_entry_content(
     )
     if indicator is not None and indicator.kind == Indicator.Kind.AMOUNT and not currency:
         currency = indicator.currency
-    save_if_changed(
-        entry,
-        {
-            "status": status,
-            "not_reported": not_reported or "",
-            "currency": currency or "",
-            "published_at": published_at,
-            **translated_values("narrative", narrative),
-            **translated_values("not_reported_reason", not_reported_reason),
-        },
-    )
-    _sync_values(entry, values)
+    fields = {
+        "status": status,
+        "not_reported": not_reported or "",
+        "currency": currency or "",
+        "published_at": published_at,
+        **translated_values("narrative", narrative),
+        **translated_values("not_reported_reason", not_reported_reason),
+    }
+    with transaction.atomic():
+        if entry.pk is None:
+            save_if_changed(entry, fields)
+            _sync_values(entry, values)
+            return entry
+        values_before = _value_set(entry)
+        changed = assign(entry, fields)
+        if changed:
+            entry.full_clean()
+        _sync_values(entry, values)
+        if changed or _value_set(entry) != values_before:
+            entry.version += 1
+            entry.save()
     return entry
+
+
+def _value_set(entry: ProgressEntry) -> list:
+    return sorted(
+        (category or 0, value)
+        for category, value in entry.values.values_list("category_id", "value")
+    )

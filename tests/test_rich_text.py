@@ -40,3 +40,15 @@ def test_allowed_markup_survives_and_links_get_a_safe_rel():
     assert "<strong>a</strong>" in html
     assert "<li>" in html
     assert 'rel="noopener noreferrer"' in html
+
+
+def test_saving_does_not_copy_a_fallback_into_the_active_language():
+    from django.utils import translation
+
+    entry = EntryFactory(narrative_nl="", narrative_fr="<p>Texte français</p>")
+    with translation.override("nl"):
+        entry.save()
+        entry.save()  # a write-back of the fallback would be stored by the second save
+    entry.refresh_from_db()
+    assert entry.narrative_nl == ""
+    assert entry.narrative_fr == "<p>Texte français</p>"
