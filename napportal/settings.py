@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -74,6 +75,10 @@ INSTALLED_APPS = [
     "reporting",
     "exchange",
     "public",
+    "reports",
+    "workspace",
+    "notifications",
+    "coordination",
 ]
 
 MIDDLEWARE = [
@@ -126,7 +131,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
 
 # Dutch is the default language; every interface string and every translatable model field
 # exists in these three languages.
@@ -164,6 +169,21 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@nap1325.localhost")
+# EMAIL_URL switches to SMTP: smtp://user:password@host:25, smtp+tls://...:587 (STARTTLS) or
+# smtp+ssl://...:465; characters such as @ in the password are %-encoded. It wins over
+# EMAIL_BACKEND. A misspelt scheme stops the start-up instead of silently printing mail.
+EMAIL_URL = env_str("EMAIL_URL")
+if EMAIL_URL:
+    _email = environ.Env.email_url_config(EMAIL_URL)
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+    EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS"))
+    EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL"))
+    EMAIL_PORT = _email["EMAIL_PORT"] or (465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25)
+# Seconds before a stalled mail server gives up, so a request or cron run never hangs on it.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 
 REST_FRAMEWORK = {
     # Closed by default: every endpoint states its own permissions.
@@ -180,3 +200,22 @@ LOGGING = {
 
 # Opt in to Django 6's https default for URL fields typed without a scheme.
 FORMS_URLFIELD_ASSUME_HTTPS = True
+
+# Reminders for the yearly data call (`manage.py send_reminders`, daily from cron): mail the
+# organisations with unfinished work this many days before the deadline, daily once overdue,
+# and tell the plan's coordinators once an organisation is ESCALATE_AFTER_DAYS days overdue.
+try:
+    REMINDER_DAYS_BEFORE = sorted(
+        {int(days) for days in env_list("REMINDER_DAYS_BEFORE", "14,7,1")}, reverse=True
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "REMINDER_DAYS_BEFORE must be comma-separated whole numbers, e.g. 14,7,1"
+    ) from exc
+if any(days < 0 for days in REMINDER_DAYS_BEFORE):
+    raise ImproperlyConfigured("REMINDER_DAYS_BEFORE cannot hold negative numbers of days.")
+ESCALATE_AFTER_DAYS = env_int("ESCALATE_AFTER_DAYS", 3)
+if ESCALATE_AFTER_DAYS < 1:
+    raise ImproperlyConfigured("ESCALATE_AFTER_DAYS must be 1 or more.")
+# Where the portal is reached, for the links in mails (no request to take the host from).
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

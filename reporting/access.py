@@ -198,3 +198,19 @@ def comment_denial(user, entry: ProgressEntry) -> str | None:
     ):
         return None
     return _("Only the entry's organisation and the coordinators take part in its discussion.")
+
+
+def lock_exception_denial(user, entry: ProgressEntry) -> str | None:
+    """A lock exception lets an organisation edit a locked entry: an approved one, or one in a
+    round that is closed for editing. Open entries need none."""
+    denial = coordinate_denial(user, entry.round)
+    if denial:
+        return denial
+    if entry.status == ProgressEntry.Status.PUBLISHED:
+        return _("Published entries are corrected by issuing a new report version.")
+    if entry.status != ProgressEntry.Status.APPROVED and round_closed_reason(entry.round) is None:
+        return _(
+            "This entry is not locked: lock exceptions are for approved entries and for entries "
+            "in a round that is closed for editing."
+        )
+    return None
