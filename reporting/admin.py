@@ -20,6 +20,15 @@ from .models import (
     ReportingRound,
 )
 
+# What an entry's __str__ needs, for the lists of rows that belong to an entry.
+ENTRY_RELATED = [
+    "entry__organisation",
+    "entry__round__plan",
+    "entry__goal",
+    "entry__subgoal",
+    "entry__indicator",
+]
+
 
 @admin.register(ReportingRound)
 class ReportingRoundAdmin(admin.ModelAdmin):
@@ -88,14 +97,7 @@ class ProgressValueAdmin(admin.ModelAdmin):
     list_display = ["entry", "category", "value"]
     list_filter = ["entry__round__plan", "entry__round__year"]
     search_fields = ["entry__indicator__code", "entry__organisation__abbreviation"]
-    list_select_related = [
-        "entry__organisation",
-        "entry__round__plan",
-        "entry__goal",
-        "entry__subgoal",
-        "entry__indicator",
-        "category",
-    ]
+    list_select_related = ["category", *ENTRY_RELATED]
     autocomplete_fields = ["category"]
     raw_id_fields = ["entry"]
 
@@ -105,13 +107,7 @@ class ReferenceAdmin(admin.ModelAdmin):
     list_display = ["citation", "title", "kind", "entry"]
     list_filter = ["kind", "entry__round__plan"]
     search_fields = ["citation", "title", "url"]
-    list_select_related = [
-        "entry__organisation",
-        "entry__round__plan",
-        "entry__goal",
-        "entry__subgoal",
-        "entry__indicator",
-    ]
+    list_select_related = ENTRY_RELATED
     raw_id_fields = ["entry"]
 
 
@@ -120,13 +116,7 @@ class ExampleAdmin(TranslationAdmin):
     list_display = ["title", "country", "partner", "entry"]
     list_filter = ["entry__round__plan", "country"]
     search_fields = ["title", "partner"]
-    list_select_related = [
-        "entry__organisation",
-        "entry__round__plan",
-        "entry__goal",
-        "entry__subgoal",
-        "entry__indicator",
-    ]
+    list_select_related = ENTRY_RELATED
     raw_id_fields = ["entry"]
 
 
@@ -155,14 +145,7 @@ class EntryTransitionAdmin(RecordAdmin):
     list_display = ["entry", "from_status", "to_status", "actor", "at"]
     list_filter = ["to_status", "entry__round__plan"]
     search_fields = ["comment", "actor__username"]
-    list_select_related = [
-        "actor",
-        "entry__organisation",
-        "entry__round__plan",
-        "entry__goal",
-        "entry__subgoal",
-        "entry__indicator",
-    ]
+    list_select_related = ["actor", *ENTRY_RELATED]
     raw_id_fields = ["entry"]
 
 
@@ -170,14 +153,7 @@ class EntryTransitionAdmin(RecordAdmin):
 class EntryCommentAdmin(RecordAdmin):
     list_display = ["entry", "author", "created_at", "text"]
     search_fields = ["text", "author__username"]
-    list_select_related = [
-        "author",
-        "entry__organisation",
-        "entry__round__plan",
-        "entry__goal",
-        "entry__subgoal",
-        "entry__indicator",
-    ]
+    list_select_related = ["author", *ENTRY_RELATED]
     raw_id_fields = ["entry"]
 
 
@@ -185,12 +161,5 @@ class EntryCommentAdmin(RecordAdmin):
 class LockExceptionAdmin(RecordAdmin):
     list_display = ["entry", "granted_by", "granted_at", "expires_at", "revoked_at", "reason"]
     search_fields = ["reason", "granted_by__username"]
-    list_select_related = [
-        "granted_by",
-        "entry__organisation",
-        "entry__round__plan",
-        "entry__goal",
-        "entry__subgoal",
-        "entry__indicator",
-    ]
+    list_select_related = ["granted_by", *ENTRY_RELATED]
     raw_id_fields = ["entry"]
