@@ -1,0 +1,861 @@
+"""Who may reach which data-entry and coordination URL, with which method: one table, every cell.
+
+Every URL pattern of the reporting workspace (/<lang>/report/, including what Django's AdminSite
+adds by itself), of the coordinators' pages (/<lang>/coordination/) and the spreadsheet
+import/export views of the main admin has a row in EXPECTED. `test_every_url_pattern_has_a_row`
+fails when a pattern is added without one, so a new view cannot ship without deciding who may
+use it. Each cell is a test of its own (id: role-method-urlname); a cell that is not DONE must
+leave every entry, round and row count as it was.
+
+The objects requested belong to the reporting ministry ("def"); the editor of another ministry
+("jenv") stands for every outsider of that organisation, and a staff superuser shows that the
+main admin's import and export are open to staff only. POSTs carry data that would succeed for
+the role allowed to make them, so a refusal is a refusal and not a form error.
+`test_someone_elses_objects_are_404_and_stay_unchanged` adds objects of another plan and
+another organisation: 404 for coordinators, the board, editors and focal points alike.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import resolve, reverse
+from django.utils import translation
+
+from accounts.models import Membership, User
+from exchange.exports import export_plans
+from exchange.tabular import CSV
+from indicators.models import Goal, Indicator, Organisation, Plan, Responsibility
+from reporting import workflow
+from reporting.models import (
+    EntryComment,
+    EntryTransition,
+    Example,
+    LockException,
+    ProgressEntry,
+    ProgressValue,
+    Reference,
+    ReportingRound,
+)
+from tests.factories import (
+    CategoryFactory,
+    EntryFactory,
+    GoalFactory,
+    IndicatorFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    PlanFactory,
+    PlanOrganisationFactory,
+    ResponsibilityFactory,
+    RoundFactory,
+    UserFactory,
+)
+from tests.roles import World, build_world
+from tests.urlmatrix import redirect_path, routes
+
+pytestmark = pytest.mark.django_db
+
+LANGUAGE = "nl"
+
+# What a request gets.
+OK = "200"  # the page (or file); nothing written
+LOGIN = "login"  # 302 to the login page of that part of the portal; nothing written
+MOVED = "moved"  # 302 elsewhere; nothing written (a refusal sent back with its reason, ...)
+DONE = "done"  # 302 after the change was made: the only cells allowed to write
+DENIED = "403"  # refused; nothing written
+HIDDEN = "404"  # not there for this user; nothing written
+METHOD = "405"  # method not allowed; nothing written
+
+# The columns of EXPECTED, in this order.
+ROLES = (
+    "anonymous",
+    "editor",  # editor of the entries' organisation
+    "other_editor",  # editor of another organisation
+    "focal",  # focal point of the entries' organisation
+    "coordinator",  # coordinator of the plan (and member of the coordinating ministry)
+    "board",  # member of the oversight board (through a civil-society organisation)
+    "inactive",  # a deactivated editor of the entries' organisation, still logged in
+    "superuser",  # staff superuser of the main admin, member of no organisation
+)
+
+
+# --- the objects the URLs are requested with --------------------------------------------------
+
+
+@dataclass
+class Scene:
+    world: World
+    draft: ProgressEntry  # the ministry's draft (1.a), editable, last year's text to copy
+    submitted: ProgressEntry  # the ministry's submitted entry (1.b), ready for review
+    approved: ProgressEntry  # the ministry's approved entry (1.c)
+    not_started: Responsibility  # a worklist item of the ministry without an entry (1.d)
+    superuser: User
+
+
+def text(entry, narrative: str) -> ProgressEntry:
+    entry = ProgressEntry.objects.get(pk=entry.pk)
+    entry.narrative_nl = narrative
+    return entry
+
+
+def build_scene() -> Scene:
+    world = build_world()
+    ministry, goal, editor = world.ministry, world.goal, world.editor
+    indicators = {"1.a": world.indicator}
+    for code in ("1.b", "1.c", "1.d"):
+        indicators[code] = IndicatorFactory(goal=goal, code=code)
+        ResponsibilityFactory(organisation=ministry, goal=goal, indicator=indicators[code])
+    CategoryFactory(indicator=indicators["1.b"], code="national", label_nl="Nationaal")
+
+    last_year = RoundFactory(plan=world.plan, year=2021, state=ReportingRound.State.PUBLISHED)
+    EntryFactory(
+        round=last_year,
+        organisation=ministry,
+        goal=goal,
+        indicator=indicators["1.a"],
+        status=ProgressEntry.Status.PUBLISHED,
+        narrative_nl="<p>Vorig jaar.</p>",
+        narrative_en="<p>Last year.</p>",
+    )
+
+    def started(code, narrative):
+        entry = workflow.start_entry(
+            acting_user=editor,
+            round_=world.round,
+            organisation=ministry,
+            goal=goal,
+            indicator=indicators[code],
+        )
+        entry = text(entry, narrative)
+        return workflow.save_entry(acting_user=editor, entry=entry, expected_version=entry.version)
+
+    draft = started("1.a", "<p>Dit jaar.</p>")
+    submitted = workflow.submit_entry(
+        acting_user=world.focal, entry=started("1.b", "<p>Ingediend.</p>")
+    )
+    approved = workflow.approve_entry(
+        acting_user=world.coordinator,
+        entry=workflow.submit_entry(
+            acting_user=world.focal, entry=started("1.c", "<p>Goedgekeurd.</p>")
+        ),
+    )
+    return Scene(
+        world=world,
+        draft=draft,
+        submitted=submitted,
+        approved=approved,
+        not_started=Responsibility.objects.get(organisation=ministry, indicator=indicators["1.d"]),
+        superuser=UserFactory(username="admin", is_staff=True, is_superuser=True),
+    )
+
+
+def snapshot() -> dict:
+    """Everything a refused request must leave alone."""
+    counted = [
+        ProgressEntry,
+        ProgressEntry.history.model,
+        ProgressValue,
+        Example,
+        Reference,
+        EntryComment,
+        EntryTransition,
+        LockException,
+        ReportingRound,
+        Plan,
+        Goal,
+        Indicator,
+        Organisation,
+        Responsibility,
+        Membership,
+        User,
+    ]
+    return {
+        "counts": {model.__name__: model.objects.count() for model in counted},
+        "entries": list(
+            ProgressEntry.objects.order_by("pk").values_list(
+                "pk", "status", "version", "narrative_nl", "narrative_en", "last_edited_by_id"
+            )
+        ),
+        "rounds": list(
+            ReportingRound.objects.order_by("pk").values_list(
+                "pk", "state", "publish_at", "published_at"
+            )
+        ),
+    }
+
+
+# --- the URLs: which pattern, requested how -----------------------------------------------------
+
+
+def ws(name: str, *args) -> str:
+    return reverse(f"workspace:{name}", args=args)
+
+
+def ws_entry(name: str) -> Callable[[Scene], str]:
+    return lambda s: ws(f"reporting_progressentry_{name}", s.draft.pk)
+
+
+def review(name: str, entry: str = "submitted") -> Callable[[Scene], str]:
+    def path(s):
+        round_ = s.world.round
+        return reverse(
+            f"coordination:{name}",
+            args=[s.world.plan.slug, round_.year, getattr(s, entry).pk],
+        )
+
+    return path
+
+
+def of_round(name: str) -> Callable[[Scene], str]:
+    return lambda s: reverse(f"coordination:{name}", args=[s.world.plan.slug, s.world.round.year])
+
+
+def entry_form_data(s: Scene) -> dict:
+    """What the editor's browser posts back from the draft's page, with a new narrative."""
+    editor = Client()
+    editor.force_login(s.world.editor)
+    response = editor.get(ws("reporting_progressentry_change", s.draft.pk))
+    assert response.status_code == 200
+    data = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update(
+            {management.add_prefix(name): management[name].value() for name in management.fields}
+        )
+        forms += inline.formset.forms
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            data[form.add_prefix(name)] = "" if value is None else value
+    data["narrative_nl"] = "<p>Aangepast.</p>"
+    return data
+
+
+def plan_file(s: Scene) -> dict:
+    """The plan as exported, plus a new goal: importing it writes."""
+    _name, _type, content = export_plans([s.world.plan], CSV)
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    goal_row = next(row for row in rows if row["type"] == "goal")
+    rows.append({**goal_row, "goal": "9", "title_nl": "Nieuw doel"})
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    upload = SimpleUploadedFile("plan.csv", out.getvalue().encode(), content_type="text/csv")
+    return {"file": upload}
+
+
+def progress_file(s: Scene) -> dict:
+    """A new draft of the other ministry: importing it writes."""
+    content = (
+        "plan_slug,year,organisation,goal,subgoal,indicator,category,value,currency,status,"
+        "not_reported,narrative_nl\n"
+        f"{s.world.plan.slug},2022,{s.world.other.slug},1,,1.a,,5,,draft,,<p>Vijf.</p>\n"
+    )
+    upload = SimpleUploadedFile("progress.csv", content.encode(), content_type="text/csv")
+    return {"file": upload}
+
+
+@dataclass(frozen=True)
+class Url:
+    route: str
+    path: Callable[[Scene], str]
+    post: Callable[[Scene], dict] = lambda s: {}
+
+
+URLS: dict[str, Url] = {
+    # The workspace's own views.
+    "workspace:index": Url("report/", lambda s: ws("index")),
+    "workspace:start_entry": Url(
+        "report/start/",
+        lambda s: ws("start_entry"),
+        lambda s: {"responsibility": s.not_started.pk, "round": s.world.round.pk},
+    ),
+    "workspace:submit_organisation": Url(
+        "report/submit/",
+        lambda s: ws("submit_organisation"),
+        lambda s: {"organisation": s.world.ministry.pk, "round": s.world.round.pk},
+    ),
+    "workspace:reporting_progressentry_changelist": Url(
+        "report/reporting/progressentry/", lambda s: ws("reporting_progressentry_changelist")
+    ),
+    "workspace:reporting_progressentry_change": Url(
+        "report/reporting/progressentry/<path:object_id>/change/",
+        ws_entry("change"),
+        entry_form_data,
+    ),
+    "workspace:reporting_progressentry_submit": Url(
+        "report/reporting/progressentry/<path:object_id>/submit/", ws_entry("submit")
+    ),
+    "workspace:reporting_progressentry_copy_previous": Url(
+        "report/reporting/progressentry/<path:object_id>/copy-last-year/",
+        ws_entry("copy_previous"),
+        lambda s: {"expected_version": s.draft.version},
+    ),
+    "workspace:reporting_progressentry_comment": Url(
+        "report/reporting/progressentry/<path:object_id>/comment/",
+        ws_entry("comment"),
+        lambda s: {"text": "Klopt dit cijfer?"},
+    ),
+    "workspace:reporting_progressentry_compare": Url(
+        "report/reporting/progressentry/<path:object_id>/compare/", ws_entry("compare")
+    ),
+    "workspace:reporting_progressentry_history": Url(
+        "report/reporting/progressentry/<path:object_id>/history/", ws_entry("history")
+    ),
+    # What Django's AdminSite and ModelAdmin (and simple-history) add by themselves.
+    "workspace:reporting_progressentry_simple_history": Url(
+        "report/reporting/progressentry/([^/]+)/history/([^/]+)/$",
+        lambda s: ws(
+            "reporting_progressentry_simple_history",
+            s.draft.pk,
+            s.draft.history.order_by("history_id").first().history_id,
+        ),
+    ),
+    "workspace:reporting_progressentry_add": Url(
+        "report/reporting/progressentry/add/",
+        lambda s: ws("reporting_progressentry_add"),
+        entry_form_data,
+    ),
+    "workspace:reporting_progressentry_delete": Url(
+        "report/reporting/progressentry/<path:object_id>/delete/",
+        ws_entry("delete"),
+        lambda s: {"post": "yes"},
+    ),
+    "workspace:<entry>": Url(
+        "report/reporting/progressentry/<path:object_id>/",
+        lambda s: ws("reporting_progressentry_changelist") + f"{s.draft.pk}/",
+    ),
+    "workspace:app_list": Url(
+        "report/(?P<app_label>reporting)/$", lambda s: ws("app_list", "reporting")
+    ),
+    "workspace:login": Url("report/login/", lambda s: ws("login")),
+    "workspace:logout": Url("report/logout/", lambda s: ws("logout")),
+    "workspace:password_change": Url("report/password_change/", lambda s: ws("password_change")),
+    "workspace:password_change_done": Url(
+        "report/password_change/done/", lambda s: ws("password_change_done")
+    ),
+    "workspace:autocomplete": Url(
+        "report/autocomplete/",
+        lambda s: (
+            ws("autocomplete") + "?app_label=reporting&model_name=example&field_name=entry&term="
+        ),
+    ),
+    "workspace:jsi18n": Url("report/jsi18n/", lambda s: ws("jsi18n")),
+    "workspace:view_on_site": Url(
+        "report/r/<path:content_type_id>/<path:object_id>/",
+        lambda s: ws(
+            "view_on_site", ContentType.objects.get_for_model(ProgressEntry).pk, s.draft.pk
+        ),
+    ),
+    "workspace:<catch-all>": Url("report/(?P<url>.*)$", lambda s: ws("index") + "no-such-page/"),
+    # The coordinators' pages.
+    "coordination:index": Url("coordination/", lambda s: reverse("coordination:index")),
+    "coordination:plan": Url(
+        "coordination/<slug:slug>/",
+        lambda s: reverse("coordination:plan", args=[s.world.plan.slug]),
+    ),
+    "coordination:round-state": Url(
+        "coordination/<slug:slug>/<int:year>/state/",
+        of_round("round-state"),
+        lambda s: {"state": ReportingRound.State.CLOSED},
+    ),
+    "coordination:publication": Url(
+        "coordination/<slug:slug>/<int:year>/publication/",
+        of_round("publication"),
+        lambda s: {f"round-{s.world.round.pk}-now": "True"},
+    ),
+    "coordination:queue": Url("coordination/<slug:slug>/<int:year>/review/", of_round("queue")),
+    "coordination:review": Url(
+        "coordination/<slug:slug>/<int:year>/review/<int:pk>/", review("review")
+    ),
+    "coordination:comment": Url(
+        "coordination/<slug:slug>/<int:year>/review/<int:pk>/comment/",
+        review("comment"),
+        lambda s: {"text": "Waar komt dit cijfer vandaan?"},
+    ),
+    "coordination:return": Url(
+        "coordination/<slug:slug>/<int:year>/review/<int:pk>/return/",
+        review("return"),
+        lambda s: {"comment": "Noem de bron."},
+    ),
+    "coordination:approve": Url(
+        "coordination/<slug:slug>/<int:year>/review/<int:pk>/approve/", review("approve")
+    ),
+    "coordination:lock-exception": Url(
+        "coordination/<slug:slug>/<int:year>/review/<int:pk>/lock-exception/",
+        review("lock-exception", "approved"),
+        lambda s: {"reason": "Correctie van een cijfer", "until": "2099-01-01T10:00"},
+    ),
+    "coordination:diff": Url(
+        "coordination/<slug:slug>/<int:year>/review/<int:pk>/diff/", review("diff")
+    ),
+    "coordination:dashboard": Url(
+        "coordination/<slug:slug>/<int:year>/dashboard/", of_round("dashboard")
+    ),
+    "coordination:dashboard-cell": Url(
+        "coordination/<slug:slug>/<int:year>/dashboard/<int:organisation>/<int:goal>/",
+        lambda s: reverse(
+            "coordination:dashboard-cell",
+            args=[s.world.plan.slug, s.world.round.year, s.world.ministry.pk, s.world.goal.pk],
+        ),
+    ),
+    # Spreadsheet import and export in the main admin (exchange).
+    "admin:indicators_plan_import": Url(
+        "admin/indicators/plan/import/",
+        lambda s: reverse("admin:indicators_plan_import"),
+        plan_file,
+    ),
+    "admin:indicators_plan_changelist": Url(
+        "admin/indicators/plan/",
+        lambda s: reverse("admin:indicators_plan_changelist"),
+        lambda s: {"action": "export_plans_csv", "_selected_action": [s.world.plan.pk]},
+    ),
+    "admin:reporting_progressentry_import": Url(
+        "admin/reporting/progressentry/import/",
+        lambda s: reverse("admin:reporting_progressentry_import"),
+        progress_file,
+    ),
+    "admin:reporting_progressentry_changelist": Url(
+        "admin/reporting/progressentry/",
+        lambda s: reverse("admin:reporting_progressentry_changelist"),
+        lambda s: {"action": "export_entries_csv", "_selected_action": [s.draft.pk]},
+    ),
+}
+
+
+# --- the matrix -------------------------------------------------------------------------------
+
+# fmt: off
+EXPECTED: dict[str, dict[str, tuple]] = {
+    #                  anonymous  editor  other   focal   coord.  board   inactive superuser
+    # The worklist; any member of an organisation may open the workspace.
+    "workspace:index": {
+        "GET":         (LOGIN,    OK,     OK,     OK,     OK,     OK,     LOGIN,   LOGIN),
+        "POST":        (LOGIN,    OK,     OK,     OK,     OK,     OK,     LOGIN,   LOGIN),
+    },
+    # Starting a worklist item: only its organisation's editors and focal point.
+    "workspace:start_entry": {
+        "GET":         (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   LOGIN),
+        "POST":        (LOGIN,    DONE,   HIDDEN, DONE,   HIDDEN, HIDDEN, LOGIN,   LOGIN),
+    },
+    # Submitting all drafts: the focal point; an editor is sent back with the reason.
+    "workspace:submit_organisation": {
+        "GET":         (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   LOGIN),
+        "POST":        (LOGIN,    MOVED,  HIDDEN, DONE,   HIDDEN, HIDDEN, LOGIN,   LOGIN),
+    },
+    # The list shows each user only their own organisations' entries.
+    "workspace:reporting_progressentry_changelist": {
+        "GET":         (LOGIN,    OK,     OK,     OK,     OK,     OK,     LOGIN,   LOGIN),
+        "POST":        (LOGIN,    OK,     OK,     OK,     OK,     OK,     LOGIN,   LOGIN),
+    },
+    "workspace:reporting_progressentry_change": {
+        "GET":         (LOGIN,    OK,     HIDDEN, OK,     HIDDEN, HIDDEN, LOGIN,   LOGIN),
+        "POST":        (LOGIN,    DONE,   HIDDEN, DONE,   HIDDEN, HIDDEN, LOGIN,   LOGIN),
+    },
+    "workspace:reporting_progressentry_submit": {
+        "GET":         (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   LOGIN),
+        "POST":        (LOGIN,    MOVED,  HIDDEN, DONE,   HIDDEN, HIDDEN, LOGIN,   LOGIN),
+    },
+    "workspace:reporting_progressentry_copy_previous": {
+        "GET":         (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   LOGIN),
+        "POST":        (LOGIN,    DONE,   HIDDEN, DONE,   HIDDEN, HIDDEN, LOGIN,   LOGIN),
+    },
+    "workspace:reporting_progressentry_comment": {
+        "GET":         (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   LOGIN),
+        "POST":        (LOGIN,    DONE,   HIDDEN, DONE,   HIDDEN, HIDDEN, LOGIN,   LOGIN),
+    },
+    "workspace:reporting_progressentry_compare": {
+        "GET":         (LOGIN,    OK,     HIDDEN, OK,     HIDDEN, HIDDEN, LOGIN,   LOGIN),
+        "POST":        (LOGIN,    OK,     HIDDEN, OK,     HIDDEN, HIDDEN, LOGIN,   LOGIN),
+    },
+    "workspace:reporting_progressentry_history": {
+        "GET":         (LOGIN,    OK,     HIDDEN, OK,     HIDDEN, HIDDEN, LOGIN,   LOGIN),
+        "POST":        (LOGIN,    OK,     HIDDEN, OK,     HIDDEN, HIDDEN, LOGIN,   LOGIN),
+    },
+    # Admin internals. Old versions are compared, never restored.
+    "workspace:reporting_progressentry_simple_history": {
+        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, LOGIN,   LOGIN),
+        "POST":        (LOGIN,    HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, LOGIN,   LOGIN),
+    },
+    # Entries are started from the worklist, never added here.
+    "workspace:reporting_progressentry_add": {
+        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, LOGIN,   LOGIN),
+        "POST":        (LOGIN,    HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, LOGIN,   LOGIN),
+    },
+    # Entries are never deleted: refused to everyone before the entry is even looked up, so
+    # the 403 tells an outsider nothing (any id gets it).
+    "workspace:reporting_progressentry_delete": {
+        "GET":         (LOGIN,    DENIED, DENIED, DENIED, DENIED, DENIED, LOGIN,   LOGIN),
+        "POST":        (LOGIN,    DENIED, DENIED, DENIED, DENIED, DENIED, LOGIN,   LOGIN),
+    },
+    # The admin's old entry URL: redirects any id to its change page, which decides.
+    "workspace:<entry>": {
+        "GET":         (LOGIN,    MOVED,  MOVED,  MOVED,  MOVED,  MOVED,  LOGIN,   LOGIN),
+        "POST":        (LOGIN,    MOVED,  MOVED,  MOVED,  MOVED,  MOVED,  LOGIN,   LOGIN),
+    },
+    "workspace:app_list": {
+        "GET":         (LOGIN,    OK,     OK,     OK,     OK,     OK,     LOGIN,   LOGIN),
+        "POST":        (LOGIN,    OK,     OK,     OK,     OK,     OK,     LOGIN,   LOGIN),
+    },
+    # Members already logged in go to their worklist; a wrong or empty login form is shown again.
+    "workspace:login": {
+        "GET":         (OK,       MOVED,  MOVED,  MOVED,  MOVED,  MOVED,  OK,      OK),
+        "POST":        (OK,       OK,     OK,     OK,     OK,     OK,     OK,      OK),
+    },
+    # Logging out is a POST; whoever is not logged in to the workspace goes to its start page.
+    "workspace:logout": {
+        "GET":         (MOVED,    METHOD, METHOD, METHOD, METHOD, METHOD, MOVED,   MOVED),
+        "POST":        (MOVED,    OK,     OK,     OK,     OK,     OK,     MOVED,   MOVED),
+    },
+    # An empty password form is shown again with its errors.
+    "workspace:password_change": {
+        "GET":         (LOGIN,    OK,     OK,     OK,     OK,     OK,     LOGIN,   LOGIN),
+        "POST":        (LOGIN,    OK,     OK,     OK,     OK,     OK,     LOGIN,   LOGIN),
+    },
+    "workspace:password_change_done": {
+        "GET":         (LOGIN,    OK,     OK,     OK,     OK,     OK,     LOGIN,   LOGIN),
+        "POST":        (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   LOGIN),
+    },
+    # No searchable model in the workspace: no autocomplete lists entries.
+    "workspace:autocomplete": {
+        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, LOGIN,   LOGIN),
+        "POST":        (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   LOGIN),
+    },
+    "workspace:jsi18n": {
+        "GET":         (LOGIN,    OK,     OK,     OK,     OK,     OK,     LOGIN,   LOGIN),
+        "POST":        (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   LOGIN),
+    },
+    # Entries have no public address of their own to send anyone to.
+    "workspace:view_on_site": {
+        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, LOGIN,   LOGIN),
+        "POST":        (LOGIN,    HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, LOGIN,   LOGIN),
+    },
+    # Unknown workspace URLs: not even their absence is told to someone not logged in.
+    "workspace:<catch-all>": {
+        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, LOGIN,   LOGIN),
+        "POST":        (LOGIN,    HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, LOGIN,   LOGIN),
+    },
+    # The coordinators' pages: the plan's coordinators; the board reads the completeness pages.
+    "coordination:index": {
+        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, OK,     OK,     LOGIN,   HIDDEN),
+        "POST":        (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
+    },
+    "coordination:plan": {
+        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, OK,     HIDDEN, LOGIN,   HIDDEN),
+        "POST":        (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
+    },
+    "coordination:round-state": {
+        "GET":         (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
+        "POST":        (LOGIN,    HIDDEN, HIDDEN, HIDDEN, DONE,   HIDDEN, LOGIN,   HIDDEN),
+    },
+    "coordination:publication": {
+        "GET":         (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
+        "POST":        (LOGIN,    HIDDEN, HIDDEN, HIDDEN, DONE,   HIDDEN, LOGIN,   HIDDEN),
+    },
+    "coordination:queue": {
+        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, OK,     HIDDEN, LOGIN,   HIDDEN),
+        "POST":        (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
+    },
+    "coordination:review": {
+        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, OK,     HIDDEN, LOGIN,   HIDDEN),
+        "POST":        (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
+    },
+    "coordination:comment": {
+        "GET":         (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
+        "POST":        (LOGIN,    HIDDEN, HIDDEN, HIDDEN, DONE,   HIDDEN, LOGIN,   HIDDEN),
+    },
+    "coordination:return": {
+        "GET":         (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
+        "POST":        (LOGIN,    HIDDEN, HIDDEN, HIDDEN, DONE,   HIDDEN, LOGIN,   HIDDEN),
+    },
+    "coordination:approve": {
+        "GET":         (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
+        "POST":        (LOGIN,    HIDDEN, HIDDEN, HIDDEN, DONE,   HIDDEN, LOGIN,   HIDDEN),
+    },
+    "coordination:lock-exception": {
+        "GET":         (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
+        "POST":        (LOGIN,    HIDDEN, HIDDEN, HIDDEN, DONE,   HIDDEN, LOGIN,   HIDDEN),
+    },
+    "coordination:diff": {
+        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, OK,     HIDDEN, LOGIN,   HIDDEN),
+        "POST":        (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
+    },
+    "coordination:dashboard": {
+        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, OK,     OK,     LOGIN,   HIDDEN),
+        "POST":        (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
+    },
+    "coordination:dashboard-cell": {
+        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, OK,     OK,     LOGIN,   HIDDEN),
+        "POST":        (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
+    },
+    # Spreadsheet import and export (an action on the list) are for staff of the main admin.
+    "admin:indicators_plan_import": {
+        "GET":         (LOGIN,    LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,   OK),
+        "POST":        (LOGIN,    LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,   DONE),
+    },
+    "admin:indicators_plan_changelist": {
+        "GET":         (LOGIN,    LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,   OK),
+        "POST":        (LOGIN,    LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,   OK),
+    },
+    "admin:reporting_progressentry_import": {
+        "GET":         (LOGIN,    LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,   OK),
+        "POST":        (LOGIN,    LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,   DONE),
+    },
+    "admin:reporting_progressentry_changelist": {
+        "GET":         (LOGIN,    LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,   OK),
+        "POST":        (LOGIN,    LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,  LOGIN,   OK),
+    },
+}
+# fmt: on
+
+METHODS = ("GET", "POST")
+LOGIN_PAGES = {"workspace": "workspace:login", "coordination": "login", "admin": "admin:login"}
+
+
+def in_scope(route) -> bool:
+    """The URL patterns the matrix must cover."""
+    return route.route.startswith(("report/", "coordination/")) or route.module.startswith(
+        "exchange."
+    )
+
+
+def test_every_url_pattern_has_a_row():
+    found = {route.route: route for route in routes() if in_scope(route)}
+    listed = {url.route: name for name, url in URLS.items()}
+    missing = sorted(set(found) - set(listed))
+    assert not missing, f"URL patterns without a row in the permission matrix: {missing}"
+    assert sorted(set(listed) - set(found)) == [], "rows for URL patterns that no longer exist"
+    for route, name in listed.items():
+        assert found[route].name in (None, name), (route, found[route].name, name)
+    assert set(EXPECTED) == set(URLS)
+    for name, row in EXPECTED.items():
+        assert set(row) == set(METHODS), name
+        assert all(len(cells) == len(ROLES) for cells in row.values()), name
+
+
+def test_the_pattern_walk_finds_the_workspace_the_coordination_and_the_exchange():
+    names = {route.name for route in routes() if in_scope(route)}
+    assert {"workspace:index", "coordination:review", "admin:reporting_progressentry_import"} <= (
+        names
+    )
+
+
+# --- the cells ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scene(django_db_setup, django_db_blocker):
+    """Built once for the module, in a transaction rolled back at the end; each test runs in a
+    savepoint inside it and is rolled back on its own (as TestCase.setUpTestData does)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with translation.override(LANGUAGE):
+            built = build_scene()
+        yield built
+        transaction.set_rollback(True)
+
+
+def user_for(scene: Scene, role: str):
+    if role == "anonymous":
+        return None
+    if role == "superuser":
+        return scene.superuser
+    return getattr(scene.world, role)
+
+
+def test_each_row_requests_its_own_pattern(db, scene):
+    for name, url in URLS.items():
+        with translation.override(LANGUAGE):
+            path = url.path(scene)
+        match = resolve(urlsplit(path).path)
+        assert match.route.removeprefix(f"{LANGUAGE}/") == url.route, name
+
+
+CELLS = [
+    pytest.param(role, method, name, id=f"{role}-{method}-{name}")
+    for name in EXPECTED
+    for method in METHODS
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("role", "method", "name"), CELLS)
+def test_permission(db, scene, role, method, name):
+    url = URLS[name]
+    expected = EXPECTED[name][method][ROLES.index(role)]
+    client = Client()
+    user = user_for(scene, role)
+    if user is not None:
+        client.force_login(user)
+    with translation.override(LANGUAGE):
+        path = url.path(scene)
+        data = url.post(scene) if method == "POST" else None
+        login = reverse(LOGIN_PAGES[name.split(":")[0]])
+    before = snapshot()
+
+    response = client.get(path) if method == "GET" else client.post(path, data)
+
+    after = snapshot()
+    status = response.status_code
+    if expected in (LOGIN, MOVED, DONE):
+        assert status == 302, f"expected a redirect ({expected}), got {status}"
+        target = redirect_path(response)
+        if expected == LOGIN:
+            assert target == login
+        else:
+            assert target != login, "sent to the login page"
+    else:
+        assert status == int(expected)
+    if expected == DONE:
+        assert after != before, "the allowed request wrote nothing"
+    else:
+        assert after == before, "a request that is not allowed to write changed data"
+
+
+# --- someone else's objects ---------------------------------------------------------------------
+
+
+@dataclass
+class Elsewhere:
+    plan: Plan  # a plan the scene's coordinating ministry and board have no part in
+    round: ReportingRound
+    submitted: ProgressEntry
+    approved: ProgressEntry
+    goal: Goal
+    other_draft: ProgressEntry  # a draft of the other ministry in the scene's own round
+
+
+@pytest.fixture
+def elsewhere(db, scene) -> Elsewhere:
+    plan = PlanFactory(slug="elders")
+    coordinating = OrganisationFactory(slug="elders-bz")
+    PlanOrganisationFactory(plan=plan, organisation=coordinating, role="coordinator")
+    MembershipFactory(organisation=coordinating, role=Membership.Role.COORDINATOR)
+    round_ = RoundFactory(plan=plan, year=scene.world.round.year)
+    goal = GoalFactory(plan=plan, number=1)
+    ResponsibilityFactory(organisation=coordinating, goal=goal)
+
+    def entry(status):
+        indicator = IndicatorFactory(goal=goal)
+        return EntryFactory(
+            round=round_, organisation=coordinating, goal=goal, indicator=indicator, status=status
+        )
+
+    other_draft = EntryFactory(
+        round=scene.world.round,
+        organisation=scene.world.other,
+        goal=scene.world.goal,
+        indicator=scene.world.indicator,
+    )
+    return Elsewhere(
+        plan=plan,
+        round=round_,
+        submitted=entry(ProgressEntry.Status.SUBMITTED),
+        approved=entry(ProgressEntry.Status.APPROVED),
+        goal=goal,
+        other_draft=other_draft,
+    )
+
+
+def outsider_requests(s: Scene, e: Elsewhere) -> list[tuple[str, str, dict | None]]:
+    """(method, path, data) of requests for objects the user has no part in."""
+    theirs = [e.plan.slug, e.round.year]
+    ours = [s.world.plan.slug, s.world.round.year]
+    requests = [
+        ("GET", reverse("coordination:plan", args=[e.plan.slug]), None),
+        ("GET", reverse("coordination:queue", args=theirs), None),
+        ("GET", reverse("coordination:dashboard", args=theirs), None),
+        ("GET", reverse("coordination:dashboard", args=theirs) + "?export=csv", None),
+        (
+            "GET",
+            reverse("coordination:dashboard-cell", args=[*theirs, e.approved.organisation_id, 1]),
+            None,
+        ),
+        # Our round, their organisation and goal.
+        (
+            "GET",
+            reverse(
+                "coordination:dashboard-cell", args=[*ours, e.approved.organisation_id, e.goal.pk]
+            ),
+            None,
+        ),
+        ("POST", reverse("coordination:round-state", args=theirs), {"state": "closed"}),
+        (
+            "POST",
+            reverse("coordination:publication", args=theirs),
+            {f"round-{e.round.pk}-now": "True"},
+        ),
+    ]
+    for round_args in (theirs, ours):  # their entry, through their round and through ours
+        review = [*round_args, e.submitted.pk]
+        requests += [
+            ("GET", reverse("coordination:review", args=review), None),
+            ("GET", reverse("coordination:diff", args=review), None),
+            ("POST", reverse("coordination:comment", args=review), {"text": "Vraag"}),
+            ("POST", reverse("coordination:return", args=review), {"comment": "Bron"}),
+            ("POST", reverse("coordination:approve", args=review), {}),
+            (
+                "POST",
+                reverse("coordination:lock-exception", args=[*round_args, e.approved.pk]),
+                {"reason": "Correctie", "until": "2099-01-01T10:00"},
+            ),
+        ]
+    return requests
+
+
+def workspace_outsider_requests(s: Scene, e: Elsewhere) -> list[tuple[str, str, dict | None]]:
+    """The other ministry's draft, in the round the user reports in."""
+    entry = e.other_draft.pk
+
+    def ws_(name):
+        return ws(f"reporting_progressentry_{name}", entry)
+
+    other_item = Responsibility.objects.get(organisation=s.world.other)
+    return [
+        ("GET", ws_("change"), None),
+        ("GET", ws_("history"), None),
+        ("GET", ws_("compare"), None),
+        ("POST", ws_("change"), {"narrative_nl": "<p>Overschreven.</p>", "expected_version": 1}),
+        ("POST", ws_("submit"), {}),
+        ("POST", ws_("copy_previous"), {"expected_version": 1}),
+        ("POST", ws_("comment"), {"text": "Vraag"}),
+        ("POST", ws("start_entry"), {"responsibility": other_item.pk, "round": s.world.round.pk}),
+        (
+            "POST",
+            ws("submit_organisation"),
+            {"organisation": s.world.other.pk, "round": s.world.round.pk},
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("role", "requests"),
+    [
+        ("coordinator", outsider_requests),
+        ("board", outsider_requests),
+        ("editor", workspace_outsider_requests),
+        ("focal", workspace_outsider_requests),
+    ],
+)
+def test_someone_elses_objects_are_404_and_stay_unchanged(scene, elsewhere, role, requests):
+    client = Client()
+    client.force_login(user_for(scene, role))
+    with translation.override(LANGUAGE):
+        planned = requests(scene, elsewhere)
+    before = snapshot()
+    answers = [
+        (method, path, (client.get(path) if method == "GET" else client.post(path, data)))
+        for method, path, data in planned
+    ]
+    assert [(m, p, r.status_code) for m, p, r in answers] == [(m, p, 404) for m, p, _r in answers]
+    assert snapshot() == before
