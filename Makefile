@@ -18,7 +18,7 @@ PYTEST := $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 NO_TESTS_FAILS := || { rc=$$?; [ $$rc -ne 5 ] || echo "error: pytest collected no tests" >&2; exit $$rc; }
 
 .PHONY: help demo run install install-dev system-deps system-deps-runtime lint format \
-	migrations-check test test-sqlite test-postgres test-browser pg-start pg-stop clean
+	migrations-check messages test test-sqlite test-postgres test-browser pg-start pg-stop clean
 
 help:
 	@echo "make demo              install, migrate, load the demo data and run the portal on :8000"
@@ -26,6 +26,7 @@ help:
 	@echo "make lint              ruff check + ruff format --check"
 	@echo "make format            ruff format + ruff check --fix"
 	@echo "make migrations-check  fail when a model change has no migration"
+	@echo "make messages          update the nl/en/fr catalogues (makemessages) and compile them"
 	@echo "make test-sqlite       pytest (not browser) on SQLite"
 	@echo "make test-postgres     pytest (not browser) on a throw-away PostgreSQL 15 (scripts/pg.sh)"
 	@echo "make test-browser      pytest -m browser in headless Chromium"
@@ -78,6 +79,16 @@ format: $(DEV_STAMP)
 
 migrations-check: $(DEV_STAMP)
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+# Interface translations: extract every marked string into the catalogues under locale/ (and
+# an app's own locale/ when it has one), keep existing translations, then compile the .mo files,
+# which are committed. Translate new or fuzzy entries in the .po files, then run it again.
+MESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=static/vendor --ignore=tests \
+	--ignore=node_modules --ignore=test-results
+
+messages: system-deps-runtime $(RUNTIME_STAMP)
+	DEBUG=1 $(PY) manage.py makemessages -l nl -l en -l fr $(MESSAGES_IGNORE)
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
 
 # --- tests --------------------------------------------------------------------------------
 # `make test` runs every stage below (scripts/test-all.sh), goes on after a failed stage,

@@ -153,8 +153,8 @@ def _read_csv(content: bytes) -> tuple[list[Record], list[Problem]]:
                 None,
                 None,
                 _(
-                    "The file is UTF-16 text (Excel's \u201cUnicode text\u201d). Save the file "
-                    "as \u201cCSV UTF-8 (comma delimited)\u201d and try again."
+                    "The file is UTF-16 text (Excel's “Unicode text”). Save the file "
+                    "as “CSV UTF-8 (comma delimited)” and try again."
                 ),
             )
         ]
@@ -170,7 +170,7 @@ def _read_csv(content: bytes) -> tuple[list[Record], list[Problem]]:
                 None,
                 _(
                     "The file is not valid UTF-8 text (probably Windows-1252 or Latin-1). Save "
-                    "the file as \u201cCSV UTF-8 (comma delimited)\u201d and try again."
+                    "the file as “CSV UTF-8 (comma delimited)” and try again."
                 ),
             )
         ]

@@ -12,6 +12,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("coordination/", include("coordination.urls")),
+    path("reports/", include("reports.urls")),
     path("report/", reporting_site.urls),
     path("", include("public.urls")),
 )

@@ -19,6 +19,7 @@ from django.db.models import Prefetch
 from django.utils import translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
 from indicators.i18n import LocalizedText, localized
@@ -207,6 +208,33 @@ class Report:
 
 class ReportError(ValueError):
     """The report cannot be built (no such round, unknown layout or language)."""
+
+
+# Labels of other apps as the report prints them. The context "report" keeps these in the
+# report's own catalogue without changing how the other apps' pages word them.
+PILLAR_LABELS = {
+    Pillar.PARTICIPATION: pgettext_lazy("report", "Participation"),
+    Pillar.PREVENTION: pgettext_lazy("report", "Prevention"),
+    Pillar.PROTECTION: pgettext_lazy("report", "Protection"),
+    Pillar.RELIEF_RECOVERY: pgettext_lazy("report", "Relief and recovery"),
+    Pillar.MAINSTREAMING: pgettext_lazy("report", "Mainstreaming"),
+}
+STATUS_LABELS = {
+    Status.DRAFT: pgettext_lazy("report", "Draft"),
+    Status.SUBMITTED: pgettext_lazy("report", "Submitted"),
+    Status.RETURNED: pgettext_lazy("report", "Returned for revision"),
+    Status.APPROVED: pgettext_lazy("report", "Approved"),
+    Status.PUBLISHED: pgettext_lazy("report", "Published"),
+}
+NOT_REPORTED_LABELS = {
+    ProgressEntry.NotReported.NOTHING_TO_REPORT: pgettext_lazy("report", "Nothing to report"),
+    ProgressEntry.NotReported.NO_DATA: pgettext_lazy("report", "No data available"),
+}
+
+
+def report_label(labels: dict, value) -> str:
+    """The report's wording of a choice (the raw value for a choice added later)."""
+    return str(labels.get(value, value))
 
 
 def _format_number(value: Decimal | None, kind: str, currency: str = "") -> str:
@@ -483,7 +511,9 @@ class _Builder:
                         number=goal.number,
                         title=self.text(goal, "title"),
                         pillar=goal.pillar,
-                        pillar_label=str(Pillar(goal.pillar).label) if goal.pillar else "",
+                        pillar_label=report_label(PILLAR_LABELS, goal.pillar)
+                        if goal.pillar
+                        else "",
                         content=goal_content,
                         indicators=indicators,
                         subgoals=subgoals,
@@ -594,13 +624,11 @@ class _Builder:
             organisation_id=entry.organisation_id,
             organisation=self.text(entry.organisation, "name"),
             status=entry.status,
-            status_label=str(Status(entry.status).label),
+            status_label=report_label(STATUS_LABELS, entry.status),
             is_draft=entry.status not in REPORTABLE,
             narrative=self.text(entry, "narrative"),
             not_reported=(
-                str(ProgressEntry.NotReported(entry.not_reported).label)
-                if entry.not_reported
-                else ""
+                report_label(NOT_REPORTED_LABELS, entry.not_reported) if entry.not_reported else ""
             ),
             not_reported_reason=self.text(entry, "not_reported_reason"),
             values=(

@@ -3,7 +3,8 @@
 #
 #   scripts/install-system-deps.sh [runtime|test]   (default: test)
 #
-#   runtime  what `make demo` needs: venv support for Python 3.11, WeasyPrint's libraries, fonts
+#   runtime  what `make demo` needs: venv support for Python 3.11, WeasyPrint's libraries, fonts,
+#            gettext (`make messages`: makemessages and compilemessages)
 #   test     runtime + PostgreSQL 15, Chromium (browser tests), poppler-utils (PDF checks)
 #
 # Runs `apt-get update` once, and only when something is missing. Works as root; otherwise
@@ -57,6 +58,10 @@ want libpangoft2-1.0-0
 want libharfbuzz0b
 want libharfbuzz-subset0
 want fonts-dejavu-core
+
+# gettext: xgettext/msgmerge/msgfmt for `make messages` (the compiled .mo files are committed,
+# so serving translated pages does not need it).
+want gettext msgfmt
 
 if [[ "$profile" == test ]]; then
 	want postgresql /usr/lib/postgresql/15/bin/initdb

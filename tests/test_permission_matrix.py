@@ -677,7 +677,7 @@ def test_each_row_requests_its_own_pattern(db, scene):
     for name, url in URLS.items():
         with translation.override(LANGUAGE):
             path = url.path(scene)
-        match = resolve(urlsplit(path).path)
+            match = resolve(urlsplit(path).path)
         assert match.route.removeprefix(f"{LANGUAGE}/") == url.route, name
 
 

@@ -376,9 +376,9 @@ def test_a_coordinator_reads_other_entries_in_the_coordination_app_not_here(clie
 
 def test_a_missing_entry_is_not_found(client, world):
     client.force_login(world.editor)
-    assert client.get("/nl/report/reporting/progressentry/987654/change/").status_code == 404
-    assert client.get("/nl/report/reporting/progressentry/abc/change/").status_code == 404
-    assert client.get("/nl/report/reporting/progressentry/add/").status_code == 404
+    assert client.get("/en/report/reporting/progressentry/987654/change/").status_code == 404
+    assert client.get("/en/report/reporting/progressentry/abc/change/").status_code == 404
+    assert client.get("/en/report/reporting/progressentry/add/").status_code == 404
 
 
 # --- locked entries ------------------------------------------------------------------------
@@ -430,7 +430,7 @@ def lock(world, setup):
 )
 def test_a_locked_entry_shows_why_and_refuses_a_post(client, world, setup, words):
     entry, user = lock(world, setup)
-    with translation.override("nl"):
+    with translation.override("en"):
         reason = access.edit_denial(user, entry)
     assert words in reason
     client.force_login(user)

@@ -24,7 +24,7 @@ from tests.roles import build_world
 
 pytestmark = pytest.mark.django_db
 
-WORKLIST = "/nl/report/"
+WORKLIST = "/en/report/"
 
 
 @pytest.fixture
@@ -70,13 +70,13 @@ def items_of(response):
 def test_the_workspace_asks_to_log_in(client, world):
     response = client.get(WORKLIST)
     assert response.status_code == 302
-    assert response["Location"].startswith("/nl/report/login/")
+    assert response["Location"].startswith("/en/report/login/")
 
 
 def test_a_member_without_the_staff_flag_logs_in_and_sees_the_worklist(client, world):
     assert not world.editor.is_staff
     response = client.post(
-        "/nl/report/login/",
+        "/en/report/login/",
         {"username": "editor", "password": "correct horse battery staple", "next": WORKLIST},
     )
     assert response.status_code == 302
@@ -89,7 +89,7 @@ def test_a_member_without_the_staff_flag_logs_in_and_sees_the_worklist(client, w
 def test_an_account_without_a_membership_cannot_log_in(client, world):
     UserFactory(username="stranger")
     response = client.post(
-        "/nl/report/login/",
+        "/en/report/login/",
         {"username": "stranger", "password": "correct horse battery staple", "next": WORKLIST},
     )
     assert response.status_code == 200

@@ -30,12 +30,12 @@ def world(transactional_db):
 
 
 def log_in(page, base_url, username):
-    page.goto(base_url + "/nl/report/")
-    assert "/nl/report/login/" in page.url
+    page.goto(base_url + "/en/report/")
+    assert "/en/report/login/" in page.url
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("input[type=submit]")
-    page.wait_for_url(re.compile(r"/nl/report/$"))
+    page.wait_for_url(re.compile(r"/en/report/$"))
 
 
 def open_from_worklist(page, code):

@@ -1,0 +1,96 @@
+"""Published reports are frozen: stored with their hash, unchanged by later edits; a
+correction is a new version next to the old one."""
+
+import hashlib
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from reporting.models import ProgressEntry
+from reports.models import PublishedReport
+from reports.services import freeze_report
+from tests.factories import EntryFactory
+from tests.roles import build_world
+
+pytestmark = pytest.mark.django_db
+FAST = ("html", "docx")
+
+
+@pytest.fixture
+def published():
+    world = build_world(state="published")
+    entry = EntryFactory(
+        round=world.round,
+        organisation=world.ministry,
+        goal=world.goal,
+        indicator=world.indicator,
+        status=ProgressEntry.Status.PUBLISHED,
+        narrative_nl="<p>Zoals gepubliceerd.</p>",
+    )
+    return world, entry
+
+
+def test_freezing_stores_each_document_with_its_sha256(published):
+    world, _entry = published
+    stored = freeze_report(world.round, formats=FAST)
+    assert {(d.format, d.layout, d.language, d.version) for d in stored} == {
+        ("html", "organisation", "nl", 1),
+        ("docx", "organisation", "nl", 1),
+    }
+    for document in stored:
+        assert document.sha256 == hashlib.sha256(bytes(document.content)).hexdigest()
+    html = PublishedReport.objects.get(format="html")
+    assert b"Zoals gepubliceerd." in bytes(html.content)
+
+
+def test_later_edits_do_not_change_the_published_report(published):
+    world, entry = published
+    [before] = freeze_report(world.round, formats=("html",))
+    ProgressEntry.objects.filter(pk=entry.pk).update(narrative_nl="<p>Later gewijzigd.</p>")
+    [again] = freeze_report(world.round, formats=("html",))
+    assert again.pk == before.pk
+    stored = PublishedReport.objects.get(pk=before.pk)
+    assert b"Zoals gepubliceerd." in bytes(stored.content)
+    assert b"Later gewijzigd." not in bytes(stored.content)
+
+
+def test_a_published_report_cannot_be_edited_or_deleted(published):
+    world, _entry = published
+    [document] = freeze_report(world.round, formats=("html",))
+    document.note = "changed"
+    with pytest.raises(TypeError):
+        document.save()
+    with pytest.raises(TypeError):
+        PublishedReport.objects.filter(pk=document.pk).update(note="changed")
+    with pytest.raises(TypeError):
+        PublishedReport.objects.filter(pk=document.pk).delete()
+    with pytest.raises(TypeError):
+        document.delete()
+
+
+def test_a_correction_is_a_new_version_and_both_stay_available(client, published):
+    world, entry = published
+    [first] = freeze_report(world.round, formats=("html",))
+    ProgressEntry.objects.filter(pk=entry.pk).update(narrative_nl="<p>Gecorrigeerd.</p>")
+    with pytest.raises(ValidationError):
+        freeze_report(world.round, formats=("html",), correction=True)
+    [second] = freeze_report(
+        world.round, formats=("html",), correction=True, note="Typo", actor=world.coordinator
+    )
+    assert (first.version, second.version) == (1, 2)
+    assert first.sha256 != second.sha256
+    for document, text in ((first, b"Zoals gepubliceerd."), (second, b"Gecorrigeerd.")):
+        response = client.get(reverse("reports:published-download", args=[document.pk]))
+        assert response.status_code == 200
+        assert text in response.content
+    client.force_login(world.coordinator)
+    page = client.get(reverse("reports:round", args=[world.plan.slug, world.round.year]))
+    assert first.filename.encode() in page.content and second.filename.encode() in page.content
+
+
+def test_only_a_published_round_is_frozen():
+    world = build_world()
+    with pytest.raises(ValidationError):
+        freeze_report(world.round, formats=("html",))
+    assert not PublishedReport.objects.exists()

@@ -1,0 +1,143 @@
+"""The coordinators' report button: background job, progress, download; the same document as
+the command line."""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from reporting.models import ProgressEntry
+from reports.models import ReportJob
+from reports.services import run_pending_jobs
+from tests.factories import EntryFactory
+from tests.roles import build_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    world = build_world()
+    EntryFactory(
+        round=world.round,
+        organisation=world.ministry,
+        goal=world.goal,
+        indicator=world.indicator,
+        status=ProgressEntry.Status.APPROVED,
+        narrative_nl="<p>Goedgekeurde voortgang.</p>",
+    )
+    return world
+
+
+def page_url(world):
+    return reverse("reports:round", args=[world.plan.slug, world.round.year])
+
+
+@pytest.mark.parametrize(
+    "username", ["editor", "focal", "other_editor", "board", "inactive", "second_coordinator"]
+)
+def test_only_coordinators_see_the_report_page(client, world, username):
+    user = getattr(world, username)
+    client.force_login(user)
+    response = client.get(page_url(world))
+    if username == "second_coordinator":
+        assert response.status_code == 200
+    elif username == "inactive":
+        assert response.status_code == 302  # to the log-in page
+    else:
+        assert response.status_code == 404
+        assert client.post(page_url(world), {"format": "html"}).status_code == 404
+    assert not ReportJob.objects.exists()
+
+
+def test_button_queues_a_job_that_the_worker_renders_with_progress_and_download(client, world):
+    client.force_login(world.coordinator)
+    response = client.post(page_url(world), {"format": "docx", "layout": "goal", "language": "nl"})
+    job = ReportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("reports:job", args=[job.pk])
+    assert job.status == ReportJob.Status.QUEUED  # nothing rendered in the request
+    waiting = client.get(response["Location"])
+    assert b'http-equiv="refresh"' in waiting.content
+    assert client.get(reverse("reports:job-download", args=[job.pk])).status_code == 404
+
+    [done] = run_pending_jobs()
+    assert done.status == ReportJob.Status.DONE and done.progress == 100
+    ready = client.get(response["Location"])
+    assert b'http-equiv="refresh"' not in ready.content
+    download = client.get(reverse("reports:job-download", args=[job.pk]))
+    assert download.status_code == 200
+    assert download["Content-Disposition"].endswith('.docx"')
+    client.force_login(world.editor)
+    assert client.get(reverse("reports:job-download", args=[job.pk])).status_code == 404
+    assert client.get(reverse("reports:job", args=[job.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["html", "docx"])
+def test_command_line_and_web_button_give_the_same_bytes(client, world, tmp_path, fmt):
+    client.force_login(world.coordinator)
+    client.post(page_url(world), {"format": fmt, "layout": "organisation", "language": "en"})
+    [job] = run_pending_jobs()
+    web = client.get(reverse("reports:job-download", args=[job.pk])).content
+    output = tmp_path / f"report.{fmt}"
+    call_command(
+        "render_report",
+        plan=world.plan.slug,
+        year=2022,
+        fmt=fmt,
+        layout="organisation",
+        language="en",
+        output=output,
+        stdout=open(tmp_path / "log", "w"),  # noqa: SIM115
+    )
+    assert output.read_bytes() == web
+
+
+def test_command_line_and_web_button_give_the_same_pdf_text(client, world, tmp_path):
+    import subprocess
+
+    client.force_login(world.coordinator)
+    client.post(page_url(world), {"format": "pdf", "layout": "goal", "language": "nl"})
+    [job] = run_pending_jobs()
+    web = tmp_path / "web.pdf"
+    web.write_bytes(client.get(reverse("reports:job-download", args=[job.pk])).content)
+    cli = tmp_path / "cli.pdf"
+    from django.core.cache import cache
+
+    cache.clear()  # render afresh rather than reuse the web's document
+    call_command(
+        "render_report",
+        "--plan", world.plan.slug, "--year", "2022", "--format", "pdf", "--layout", "goal",
+        "--language", "nl", "--output", str(cli),
+        stdout=open(tmp_path / "log", "w"),  # noqa: SIM115
+    )  # fmt: skip
+
+    def text(path):
+        return subprocess.run(["pdftotext", str(path), "-"], capture_output=True).stdout
+
+    assert text(cli) == text(web)
+    assert b"Goedgekeurde voortgang." in text(cli)
+
+
+def test_unchanged_report_comes_from_the_cache_and_a_change_renders_afresh(world):
+    from reports.services import generate_report
+
+    first = generate_report(plan=world.plan, year=2022, fmt="html", language="nl")
+    again = generate_report(plan=world.plan, year=2022, fmt="html", language="nl")
+    assert not first.cached and again.cached and again.content == first.content
+    entry = ProgressEntry.objects.get()
+    ProgressEntry.objects.filter(pk=entry.pk).update(narrative_nl="<p>Gewijzigd.</p>")
+    changed = generate_report(plan=world.plan, year=2022, fmt="html", language="nl")
+    assert not changed.cached and b"Gewijzigd." in changed.content
+
+
+def test_render_report_refuses_an_unknown_plan_or_year(world, tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command(
+            "render_report", plan="nope", year=2022, fmt="html", output=tmp_path / "x.html"
+        )
+    with pytest.raises(CommandError):
+        call_command(
+            "render_report", plan=world.plan.slug, year=2019, fmt="html", output=tmp_path / "x"
+        )
