@@ -1,4 +1,4 @@
-"""The coordinators' pages: rounds, review, completeness; the board reads the dashboard.
+"""The coordinators' pages: rounds, review, completeness; the board reads them all.
 
 Every view starts from `_coordinated_round` or `_readable_round`, which turn anyone without a
 role in the plan into a 404. Writes go through reporting.workflow; a refusal shows the reason
@@ -184,7 +184,7 @@ def schedule_publication(request, slug, year):
 @login_required
 @require_GET
 def review_queue(request, slug, year):
-    round_ = _coordinated_round(request, slug, year)
+    round_, can_coordinate = _readable_round(request, slug, year)
     form = QueueFilterForm(request.GET or None, round_=round_)
     organisation = goal = None
     if form.is_bound and form.is_valid():
@@ -199,13 +199,13 @@ def review_queue(request, slug, year):
             "round": round_,
             "form": form,
             "entries": entries,
-            "can_coordinate": True,
+            "can_coordinate": can_coordinate,
             "tab": "queue",
         },
     )
 
 
-def _review_page(request, round_, entry, *, status=200, **forms):
+def _review_page(request, round_, entry, *, status=200, can_coordinate=True, **forms):
     user = request.user
     approve_denial = access.approve_denial(user, entry)
     review_denial = access.review_denial(user, entry)
@@ -224,7 +224,7 @@ def _review_page(request, round_, entry, *, status=200, **forms):
     context = {
         "plan": round_.plan,
         "round": round_,
-        "can_coordinate": True,
+        "can_coordinate": can_coordinate,
         "tab": "queue",
         "entry": entry,
         "language_versions": languages,
@@ -265,6 +265,12 @@ def _entry(request, slug, year, pk):
     return round_, selectors.review_entry(round_, pk)
 
 
+def _readable_entry(request, slug, year, pk):
+    """For pages that only read: board members see every entry, unpublished ones included."""
+    round_, can_coordinate = _readable_round(request, slug, year)
+    return round_, selectors.review_entry(round_, pk), can_coordinate
+
+
 def _back_to_review(entry_round, entry):
     return redirect(
         "coordination:review",
@@ -277,8 +283,8 @@ def _back_to_review(entry_round, entry):
 @login_required
 @require_GET
 def review(request, slug, year, pk):
-    round_, entry = _entry(request, slug, year, pk)
-    return _review_page(request, round_, entry)
+    round_, entry, can_coordinate = _readable_entry(request, slug, year, pk)
+    return _review_page(request, round_, entry, can_coordinate=can_coordinate)
 
 
 @login_required
@@ -376,7 +382,7 @@ def grant_lock_exception(request, slug, year, pk):
 @login_required
 @require_GET
 def diff(request, slug, year, pk):
-    round_, entry = _entry(request, slug, year, pk)
+    round_, entry, can_coordinate = _readable_entry(request, slug, year, pk)
     steps = history.versions(entry)
     try:
         old_id = int(request.GET["old"])
@@ -398,7 +404,7 @@ def diff(request, slug, year, pk):
         {
             "plan": round_.plan,
             "round": round_,
-            "can_coordinate": True,
+            "can_coordinate": can_coordinate,
             "tab": "queue",
             "entry": entry,
             "versions": steps,

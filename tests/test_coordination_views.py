@@ -163,13 +163,14 @@ def test_the_login_page_logs_a_coordinator_in_without_staff_rights(client, world
     assert client.get(target).status_code == 200
 
 
-def test_board_members_read_the_dashboard_but_cannot_change_anything(client, world):
+def test_board_members_read_everything_but_cannot_change_anything(client, world):
     entry = approved(world)
     pages, actions = all_urls(world, entry)
     client.force_login(world.board)
     before = snapshot(world)
 
     readable = {"index", "dashboard", "dashboard-csv", "dashboard-xlsx", "dashboard-cell"}
+    readable |= {"queue", "review", "diff"}
     for name, page in pages.items():
         assert client.get(page).status_code == (200 if name in readable else 404), name
     for name, (action, data) in actions.items():
@@ -183,7 +184,10 @@ def test_board_members_read_the_dashboard_but_cannot_change_anything(client, wor
     assert re.findall(r"<form[^>]*action=\"([^\"]*)\"", main) == ["/en/accounts/logout/"]
     assert url("queue", world.plan.slug, world.round.year) not in html
     cell = client.get(pages["dashboard-cell"]).content.decode()
-    assert pages["review"] not in cell
+    assert pages["review"] in cell
+    review = client.get(pages["review"]).content.decode().split('id="main"')[1]
+    assert re.findall(r"<form[^>]*action=\"([^\"]*)\"", review) == ["/en/accounts/logout/"]
+    assert "<p>" in review  # the unpublished entry's text is readable
 
 
 def test_coordinators_of_another_plan_get_404(client, world):

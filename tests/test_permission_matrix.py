@@ -546,7 +546,8 @@ EXPECTED: dict[str, dict[str, tuple]] = {
         "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, LOGIN,   LOGIN),
         "POST":        (LOGIN,    HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, LOGIN,   LOGIN),
     },
-    # The coordinators' pages: the plan's coordinators; the board reads the completeness pages.
+    # The coordinators' pages: the plan's coordinators act; the board reads every entry (the
+    # unpublished ones too) and the completeness pages, and changes nothing.
     "coordination:index": {
         "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, OK,     OK,     LOGIN,   HIDDEN),
         "POST":        (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
@@ -564,11 +565,11 @@ EXPECTED: dict[str, dict[str, tuple]] = {
         "POST":        (LOGIN,    HIDDEN, HIDDEN, HIDDEN, DONE,   HIDDEN, LOGIN,   HIDDEN),
     },
     "coordination:queue": {
-        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, OK,     HIDDEN, LOGIN,   HIDDEN),
+        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, OK,     OK,     LOGIN,   HIDDEN),
         "POST":        (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
     },
     "coordination:review": {
-        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, OK,     HIDDEN, LOGIN,   HIDDEN),
+        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, OK,     OK,     LOGIN,   HIDDEN),
         "POST":        (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
     },
     "coordination:comment": {
@@ -588,7 +589,7 @@ EXPECTED: dict[str, dict[str, tuple]] = {
         "POST":        (LOGIN,    HIDDEN, HIDDEN, HIDDEN, DONE,   HIDDEN, LOGIN,   HIDDEN),
     },
     "coordination:diff": {
-        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, OK,     HIDDEN, LOGIN,   HIDDEN),
+        "GET":         (LOGIN,    HIDDEN, HIDDEN, HIDDEN, OK,     OK,     LOGIN,   HIDDEN),
         "POST":        (LOGIN,    METHOD, METHOD, METHOD, METHOD, METHOD, LOGIN,   METHOD),
     },
     "coordination:dashboard": {
