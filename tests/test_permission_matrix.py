@@ -513,10 +513,11 @@ EXPECTED: dict[str, dict[str, tuple]] = {
         "GET":         (OK,       MOVED,  MOVED,  MOVED,  MOVED,  MOVED,  OK,      OK),
         "POST":        (OK,       OK,     OK,     OK,     OK,     OK,     OK,      OK),
     },
-    # Logging out is a POST; whoever is not logged in to the workspace goes to its start page.
+    # Logging out is a POST and ends on the public home page; whoever is not logged in to the
+    # workspace goes to its start page.
     "workspace:logout": {
         "GET":         (MOVED,    METHOD, METHOD, METHOD, METHOD, METHOD, MOVED,   MOVED),
-        "POST":        (MOVED,    OK,     OK,     OK,     OK,     OK,     MOVED,   MOVED),
+        "POST":        (MOVED,    MOVED,  MOVED,  MOVED,  MOVED,  MOVED,  MOVED,   MOVED),
     },
     # An empty password form is shown again with its errors.
     "workspace:password_change": {

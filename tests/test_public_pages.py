@@ -67,3 +67,36 @@ def test_fallback_text_carries_its_language(client):
     plan = PlanFactory(title_nl="Nationaal Actieplan", title_en="")
     response = client.get(reverse("public:plan", args=[plan.slug]).replace("/nl/", "/en/"))
     assert '<span lang="nl">Nationaal Actieplan</span>' in response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["nl", "en", "fr"])
+def test_logging_in_keeps_the_language_of_the_login_page(client, language):
+    from tests.factories import UserFactory
+
+    UserFactory(username="eva")
+    response = client.post(
+        f"/{language}/accounts/login/",
+        {"username": "eva", "password": "correct horse battery staple"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/{language}/"
+
+
+def test_header_leads_members_to_their_work_and_no_further():
+    from django.test import Client
+
+    from tests.roles import build_world
+
+    world = build_world()
+    expectations = {
+        world.editor: (True, False),
+        world.coordinator: (True, True),
+        world.board: (True, True),
+    }
+    for user, (worklist, coordination) in expectations.items():
+        client = Client()
+        client.force_login(user)
+        html = client.get("/en/").content.decode()
+        assert ('href="/en/report/"' in html) is worklist, user
+        assert ('href="/en/coordination/"' in html) is coordination, user
+    assert 'href="/en/report/"' not in Client().get("/en/").content.decode()
