@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from indicators.models import Plan
-from reporting import access, workflow
+from reporting import access, history, workflow
 from reporting.models import ProgressEntry, ReportingRound
 
-from . import exports, history, selectors
+from . import exports, selectors
 from .forms import (
     ApproveForm,
     CommentForm,
@@ -251,7 +251,7 @@ def _review_page(request, round_, entry, *, status=200, can_coordinate=True, **f
         "lock_denial": lock_denial,
         "comment_denial": access.comment_denial(user, entry),
         "lock_exceptions": list(entry.lock_exceptions.all()),
-        "comparisons": history.suggested_pairs(entry),
+        "comparisons": history.suggested_pairs(history.versions(entry)),
         "comment_form": forms.get("comment_form") or CommentForm(),
         "return_form": forms.get("return_form") or ReturnForm(),
         "approve_form": forms.get("approve_form") or ApproveForm(),
@@ -385,19 +385,14 @@ def diff(request, slug, year, pk):
     round_, entry, can_coordinate = _readable_entry(request, slug, year, pk)
     steps = history.versions(entry)
     try:
-        old_id = int(request.GET["old"])
-        new_id = int(request.GET["new"])
-    except (KeyError, ValueError):
-        pairs = history.suggested_pairs(entry)
-        if pairs:
-            old_id, new_id = pairs[0][1].history_id, pairs[0][2].history_id
-        elif len(steps) > 1:
-            old_id, new_id = steps[-2].history_id, steps[-1].history_id
-        else:
-            old_id = new_id = None
-    comparison = history.compare(entry, old_id, new_id) if old_id else None
-    if old_id and comparison is None:
-        raise Http404
+        old_id, new_id = history.chosen_pair(steps, request.GET)
+    except ValueError as exc:
+        raise Http404 from exc
+    comparison = None
+    if old_id and new_id:
+        comparison = history.compare(entry, steps, old_id, new_id)
+        if comparison is None:
+            raise Http404
     return render(
         request,
         "coordination/diff.html",

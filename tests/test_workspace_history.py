@@ -276,8 +276,7 @@ def test_the_diff_can_compare_any_two_steps(client, world):
 
     changes = {c.name: (c.old, c.new) for c in response.context["diff"].changes}
     assert changes["narrative_nl"] == ("<p>Een</p>", "<p>Twee</p>")
-    steps = dict(response.context["choices"])
-    first_step = next(h for h, step in steps.items() if step.to_status == "draft")
+    first_step = next(v.history_id for v in response.context["versions"] if v.status == "draft")
     response = client.get(
         url(entry, "compare"), {"old": first_step, "new": response.context["new_id"]}
     )

@@ -12,7 +12,7 @@ import dataclasses
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -25,7 +25,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from indicators.models import Indicator, Organisation
 from napportal.richtext import RichTextField
-from reporting import access, workflow
+from reporting import access, history, workflow
 from reporting.models import Example, ProgressEntry, ProgressValue, Reference
 
 from . import selectors, services
@@ -68,7 +68,7 @@ class HistoryContextHelper(HistoricalRecordContextHelper):
         changes = [
             change
             for change in delta.changes
-            if change.field not in selectors.DIFF_EXCLUDED
+            if change.field not in history.BOOKKEEPING_FIELDS
             and self.prepare_delta_change_value(change, change.old)
             != self.prepare_delta_change_value(change, change.new)
         ]
@@ -78,11 +78,11 @@ class HistoryContextHelper(HistoricalRecordContextHelper):
         model_field = self.model._meta.get_field(change.field)
         if isinstance(model_field, RichTextField):
             return strip_tags(value or "")
-        return selectors.display_value(model_field, value)
+        return history.display_value(model_field, value)
 
     def format_delta_change(self, change):
         formatted = super().format_delta_change(change)
-        label = selectors.field_label(self.model._meta.get_field(change.field))
+        label = history.field_label(self.model._meta.get_field(change.field))
         return dataclasses.replace(formatted, field=label)
 
 
@@ -550,22 +550,19 @@ class EntryAdmin(SimpleHistoryAdmin):
 
     def compare_view(self, request, object_id):
         """Two versions of the entry side by side: by default the approved one and the
-        submission after it (see selectors.default_comparison)."""
+        submission after it (see reporting.history.suggested_pairs)."""
         entry = self.get_entry_or_404(request, object_id)
-        transitions = selectors.entry_versions(entry)
-        latest = entry.history.order_by("-history_id").values_list("history_id", flat=True).first()
-        old_id, new_id = selectors.default_comparison(transitions, latest)
+        prefetch_related_objects([entry], history.TRANSITIONS)
+        versions = history.versions(entry, current=True)
         try:
-            old_id = int(request.GET.get("old", old_id or 0)) or None
-            new_id = int(request.GET.get("new", new_id or 0)) or None
+            old_id, new_id = history.chosen_pair(versions, request.GET)
         except ValueError as exc:
             raise Http404 from exc
         diff = None
         if old_id and new_id:
-            diff = selectors.compare_versions(entry, old_id, new_id)
+            diff = history.compare(entry, versions, old_id, new_id)
             if diff is None:
                 raise Http404(gettext("No such version of this entry."))
-        choices = [(t.history_id, t) for t in transitions]
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Compare versions: %(entry)s") % {"entry": entry},
@@ -574,11 +571,9 @@ class EntryAdmin(SimpleHistoryAdmin):
             "original": entry,
             "plan": entry.round.plan,
             "diff": diff,
-            "choices": choices,
-            "latest_history_id": latest,
-            "show_current": latest not in {history_id for history_id, _step in choices},
-            "old_id": old_id,
-            "new_id": new_id,
+            "versions": versions,
+            "old_id": diff.old.history_id if diff else old_id,
+            "new_id": diff.new.history_id if diff else new_id,
             "change_url": self._change_url(entry),
         }
         request.current_app = self.admin_site.name

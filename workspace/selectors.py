@@ -1,6 +1,7 @@
-"""Reads for the workspace: the worklist, last year's entry, an entry's content and its diffs.
+"""Reads for the workspace: the worklist, last year's entry and an entry's content.
 
-Each function reads with a fixed number of queries, whatever the number of items.
+Each function reads with a fixed number of queries, whatever the number of items. An entry's
+versions and their differences are read by `reporting.history`.
 """
 
 from __future__ import annotations
@@ -11,16 +12,14 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.text import capfirst
-from django.utils.translation import get_language_info, gettext
-from simple_history.models import DeletedObject
+from django.utils.translation import gettext
 
 from accounts.models import Membership
 from indicators.i18n import localized
 from indicators.models import Goal, Indicator, Organisation, Responsibility
-from napportal.richtext import RichTextField, sanitize_html
+from napportal.richtext import sanitize_html
 from reporting import access
+from reporting.history import language_name
 from reporting.models import ProgressEntry, ProgressValue, ReportingRound
 
 Status = ProgressEntry.Status
@@ -30,10 +29,6 @@ LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 def plan_languages(plan_language: str | None) -> list[str]:
     """Every language, the plan's own first."""
     return list(dict.fromkeys(code for code in [plan_language, *LANGUAGE_CODES] if code))
-
-
-def language_name(code: str) -> str:
-    return str(get_language_info(code)["name_translated"])
 
 
 def _scope_key(goal_id, subgoal_id, indicator_id) -> tuple:
@@ -344,138 +339,3 @@ def entry_content(entry: ProgressEntry, categories, languages: list[str]) -> Ent
         examples=list(entry.examples.all()),
         references=list(entry.references.all()),
     )
-
-
-# --- versions ---------------------------------------------------------------------------------
-
-# Bookkeeping that changes with every save; the diff shows what the organisation wrote.
-DIFF_EXCLUDED = ["version", "last_edited_by", "id"]
-
-
-@dataclass
-class FieldChange:
-    name: str
-    label: str
-    old: object
-    new: object
-    is_html: bool
-
-
-@dataclass
-class VersionDiff:
-    old: object  # historical records
-    new: object
-    changes: list[FieldChange]
-    value_changes: list[tuple[str, object, object]]
-
-
-def field_label(model_field) -> str:
-    """ "Progress (Nederlands)" rather than modeltranslation's "progress [nl]"."""
-    base = getattr(model_field, "translated_field", None)
-    if base is not None:
-        return f"{capfirst(base.verbose_name)} ({language_name(model_field.language)})"
-    return capfirst(model_field.verbose_name)
-
-
-def display_value(model_field, value):
-    """A field's value in a diff, as a reader would say it."""
-    if value is None or value == "" or (isinstance(value, DeletedObject) and value.pk is None):
-        return ""
-    if model_field.choices:
-        return dict(model_field.flatchoices).get(value, value)
-    if isinstance(value, datetime.datetime):
-        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
-    return value
-
-
-def entry_versions(entry: ProgressEntry):
-    """The workflow steps that carry a history record, oldest first, with their actors."""
-    return [
-        transition
-        for transition in entry.transitions.select_related("actor").order_by("at", "pk")
-        if transition.history_id
-    ]
-
-
-def default_comparison(transitions, latest_history_id: int | None) -> tuple[int | None, int | None]:
-    """Which two versions to compare when the user chose none: the approved version against the
-    submission after it, else the two latest submissions, else the submission against now."""
-    approved = [t for t in transitions if t.to_status == Status.APPROVED]
-    submitted = [t for t in transitions if t.to_status == Status.SUBMITTED]
-    if approved:
-        old = approved[-1]
-        later = [t for t in submitted if (t.at, t.pk) > (old.at, old.pk)]
-        if later:
-            return old.history_id, later[-1].history_id
-        before = [t for t in submitted if (t.at, t.pk) < (old.at, old.pk)]
-        if before:
-            return before[-1].history_id, old.history_id
-        return old.history_id, latest_history_id
-    if len(submitted) >= 2:
-        return submitted[-2].history_id, submitted[-1].history_id
-    if submitted:
-        return submitted[-1].history_id, latest_history_id
-    return None, None
-
-
-def compare_versions(entry: ProgressEntry, old_id: int, new_id: int) -> VersionDiff | None:
-    """Field by field what changed between two history records of `entry`."""
-    records = {
-        record.history_id: record
-        for record in entry.history.filter(history_id__in=[old_id, new_id]).select_related(
-            "history_user"
-        )
-    }
-    if old_id not in records or new_id not in records:
-        return None
-    old, new = records[old_id], records[new_id]
-    delta = new.diff_against(old, excluded_fields=DIFF_EXCLUDED, foreign_keys_are_objs=True)
-    changes = []
-    for change in delta.changes:
-        model_field = ProgressEntry._meta.get_field(change.field)
-        is_html = isinstance(model_field, RichTextField)
-        if is_html:
-            old_value = sanitize_html(change.old or "")
-            new_value = sanitize_html(change.new or "")
-        else:
-            old_value = display_value(model_field, change.old)
-            new_value = display_value(model_field, change.new)
-        if old_value == new_value:
-            continue  # None and "" are both empty
-        changes.append(
-            FieldChange(change.field, field_label(model_field), old_value, new_value, is_html)
-        )
-    return VersionDiff(
-        old=old,
-        new=new,
-        changes=changes,
-        value_changes=_value_changes(entry, old.history_date, new.history_date),
-    )
-
-
-def _values_as_of(entry: ProgressEntry, moment) -> dict:
-    return {
-        value.category_id: value.value
-        for value in ProgressValue.history.as_of(moment).filter(entry_id=entry.pk)
-    }
-
-
-def _value_changes(entry: ProgressEntry, old_moment, new_moment):
-    old = _values_as_of(entry, old_moment)
-    new = _values_as_of(entry, new_moment)
-    labels = {None: gettext("Total")}
-    if entry.indicator_id:
-        fallback = entry.round.plan.language
-        labels.update(
-            {
-                category.pk: localized(category, "label", fallback=fallback).text
-                for category in entry.indicator.categories.all()
-            }
-        )
-    changes = []
-    for category_id in sorted(set(old) | set(new), key=lambda c: (c is None, c or 0)):
-        if old.get(category_id) != new.get(category_id):
-            changes.append(
-                (labels.get(category_id, "?"), old.get(category_id), new.get(category_id))
-            )
-    return changes
