@@ -6,7 +6,8 @@ For the 2021 demo report and for synthetic reports of 10x and 100x its entries (
 demo entries, approved, in extra rounds' worth of organisations), it prints: pages, time to
 build the HTML from the database, WeasyPrint time on that HTML, pages per second, peak memory,
 the build overhead as a fraction of WeasyPrint time, and the time of a cached request for the
-unchanged report. It writes to the database named by DATABASE_URL: use a throw-away one.
+unchanged report (median of five, after one warm-up request). It writes to the database named
+by DATABASE_URL: use a throw-away one.
 """
 
 from __future__ import annotations
@@ -90,8 +91,14 @@ def synthesise(factor: int):
         )
         source = list(ProgressEntry.objects.filter(round__plan=demo, round__year=2021))
         entries = []
+        # The demo's ministries, read once: the twins made below are ministries too.
+        ministries = list(
+            Organisation.objects.filter(kind="ministry", entries__round__plan=demo)
+            .distinct()
+            .order_by("slug")
+        )
         for copy in range(factor):
-            for organisation in Organisation.objects.filter(kind="ministry").order_by("slug"):
+            for organisation in ministries:
                 twin, _created = Organisation.objects.get_or_create(
                     slug=f"{organisation.slug}-{copy}",
                     defaults={
@@ -151,16 +158,22 @@ def measure(plan, year: int, label: str) -> dict:
         info = subprocess.run(["pdfinfo", handle.name], capture_output=True, text=True).stdout
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
 
-    # Fill the cache with the document just measured rather than render it a second time.
+    # Fill the cache with the document just measured rather than render it a second time, then
+    # time a cached request: the cheap state digest and a cache read, no report built.
     from django.core.cache import cache
 
     from reports.services import cache_key
 
-    cache.set(cache_key(report, "pdf"), pdf, 3600)
-    started = time.perf_counter()
-    cached = generate_report(plan=plan, year=year, fmt="pdf", language="nl")
-    cached_time = time.perf_counter() - started
-    assert cached.cached
+    key = cache_key(plan=plan, year=year, fmt="pdf", layout="organisation", language="nl")
+    cache.set(key, pdf, 3600)
+    generate_report(plan=plan, year=year, fmt="pdf", language="nl")  # warm the process
+    timings = []
+    for _attempt in range(5):
+        started = time.perf_counter()
+        cached = generate_report(plan=plan, year=year, fmt="pdf", language="nl")
+        timings.append(time.perf_counter() - started)
+        assert cached.cached
+    cached_time = sorted(timings)[len(timings) // 2]  # the median of five
     return {
         "report": label,
         "entries": report.entry_count,

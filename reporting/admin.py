@@ -14,6 +14,7 @@ from .models import (
     Example,
     LetterSignature,
     LockException,
+    PlanNarrative,
     ProgressEntry,
     ProgressValue,
     Reference,
@@ -90,6 +91,14 @@ class CoverLetterAdmin(TranslationAdmin):
     search_fields = ["subject", "reference", "body"]
     list_select_related = ["round__plan"]
     inlines = [SignatureInline]
+
+
+@admin.register(PlanNarrative)
+class PlanNarrativeAdmin(TranslationAdmin):
+    list_display = ["__str__", "plan", "kind", "goal", "position", "status", "updated_at"]
+    list_filter = ["plan", "kind", "status"]
+    search_fields = ["title", "body"]
+    list_select_related = ["plan", "goal"]
 
 
 @admin.register(ProgressValue)

@@ -427,3 +427,63 @@ class LockException(models.Model):
 
     def is_active(self, now) -> bool:
         return self.revoked_at is None and self.expires_at > now
+
+
+class PlanNarrative(models.Model):
+    """Text of the final report over the plan period: a closing narrative per goal, or a
+    thematic section printed before the goals (e.g. a term on the UN Security Council)."""
+
+    class Kind(models.TextChoices):
+        CLOSING = "closing", _("Closing narrative of a goal")
+        SECTION = "section", _("Thematic section")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+        PUBLISHED = "published", _("Published")
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="narratives", verbose_name=_("plan")
+    )
+    goal = models.ForeignKey(
+        "indicators.Goal",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="narratives",
+        verbose_name=_("strategic goal"),
+        help_text=_("The goal a closing narrative belongs to; empty for a thematic section."),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    body = RichTextField(_("text"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("final report text")
+        verbose_name_plural = _("final report texts")
+        ordering = ["plan", "kind", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="closing", goal__isnull=False) | Q(kind="section", goal=None)),
+                name="plannarrative_goal_for_closing_only",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"{self.plan.short_name}: {self.get_kind_display()}"
+
+    def clean(self):
+        if self.kind == self.Kind.CLOSING and not self.goal_id:
+            raise ValidationError({"goal": _("A closing narrative belongs to a goal.")})
+        if self.kind == self.Kind.SECTION and self.goal_id:
+            raise ValidationError({"goal": _("A thematic section does not belong to a goal.")})
+        if self.goal_id and self.plan_id and self.goal.plan_id != self.plan_id:
+            raise ValidationError({"goal": _("The goal belongs to another plan.")})
+        if self.kind == self.Kind.SECTION and not (self.title or "").strip():
+            raise ValidationError({"title": _("A thematic section needs a title.")})

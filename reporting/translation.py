@@ -5,6 +5,7 @@ from .models import (
     CoverLetter,
     Example,
     LetterSignature,
+    PlanNarrative,
     ProgressEntry,
     ProgressValue,
     Reference,
@@ -29,6 +30,11 @@ class CoverLetterTranslation(TranslationOptions):
 @register(LetterSignature)
 class LetterSignatureTranslation(TranslationOptions):
     fields = ("title",)
+
+
+@register(PlanNarrative)
+class PlanNarrativeTranslation(TranslationOptions):
+    fields = ("title", "body")
 
 
 # History is registered here, after modeltranslation has added the language columns, so the

@@ -280,7 +280,15 @@ def publish_round(*, round_: ReportingRound, actor=None) -> list[ProgressEntry]:
     round_.state = ReportingRound.State.PUBLISHED
     round_.published_at = now
     round_.save()
+    transaction.on_commit(lambda: _queue_freeze(round_, actor))
     return published
+
+
+def _queue_freeze(round_: ReportingRound, actor) -> None:
+    """Store the published report's documents: queued for the report worker, rendered there."""
+    from reports.services import queue_freeze  # reports builds on reporting, not the reverse
+
+    queue_freeze(round_=round_, actor=actor)
 
 
 def publish_due_rounds(now: datetime.datetime | None = None) -> list[ReportingRound]:

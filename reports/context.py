@@ -38,6 +38,7 @@ from reporting.models import (
     CoverLetter,
     Example,
     LetterSignature,
+    PlanNarrative,
     ProgressEntry,
     ProgressValue,
     Reference,
@@ -118,6 +119,18 @@ class EntryView:
 
 
 @dataclass
+class NarrativeView:
+    """A thematic section or a goal's closing narrative in the final report."""
+
+    anchor: str
+    title: LocalizedText
+    body: LocalizedText  # HTML
+    status: str
+    status_label: str
+    is_draft: bool
+
+
+@dataclass
 class ScopeContent:
     """What is reported at one place of the framework: entries, and who still owes input."""
 
@@ -162,6 +175,7 @@ class GoalView:
     content: ScopeContent
     indicators: list[IndicatorView]
     subgoals: list[SubgoalView]
+    closing: NarrativeView | None = None  # final report: the goal over the plan period
 
 
 @dataclass
@@ -195,15 +209,26 @@ class Report:
     goals: list[GoalView]
     entry_count: int
     fingerprint: str  # changes whenever anything that is printed changes
+    # Final report: thematic sections printed before the goals.
+    sections: list[NarrativeView] = field(default_factory=list)
 
     @property
     def filename_stem(self) -> str:
-        parts = [self.plan_slug, str(self.year), self.layout, self.language]
-        if self.final:
-            parts.insert(1, "final")
-        if self.draft:
-            parts.append("draft")
-        return "-".join(parts)
+        return filename_stem(
+            self.plan_slug, self.year, self.layout, self.language, self.draft, self.final
+        )
+
+
+def filename_stem(
+    plan_slug: str, year: int, layout: str, language: str, draft: bool, final: bool
+) -> str:
+    """The document's file name without extension (the final report is always by goal)."""
+    parts = [plan_slug, str(year), "goal" if final else layout, language]
+    if final:
+        parts.insert(1, "final")
+    if draft:
+        parts.append("draft")
+    return "-".join(parts)
 
 
 class ReportError(ValueError):
@@ -334,6 +359,18 @@ class _Builder:
             .in_report_order()
         )  # 10-13
         self.all_entries = list(entries)
+        self.narratives = []
+        if self.final:
+            narrative_statuses = (
+                list(PlanNarrative.Status.values)
+                if self.draft
+                else [PlanNarrative.Status.APPROVED, PlanNarrative.Status.PUBLISHED]
+            )
+            self.narratives = list(
+                PlanNarrative.objects.filter(plan=plan, status__in=narrative_statuses).order_by(
+                    "position", "pk"
+                )
+            )  # final report only: one more query
 
     # -- building -------------------------------------------------------------------------
 
@@ -361,19 +398,27 @@ class _Builder:
                         value.category_id
                     ] = value.value
 
+        # The final report's closing narratives, one per goal (the first by position).
+        self.closing = {}
+        for narrative in self.narratives:
+            if narrative.kind == PlanNarrative.Kind.CLOSING:
+                self.closing.setdefault(
+                    narrative.goal_id, self._narrative(narrative, f"closing-{narrative.goal_id}")
+                )
+
         current = [e for e in self.all_entries if e.round.year == self.year]
         reported = self.all_entries if self.final else current
         organisations = self._organisations(reported)
 
         if self.layout == "organisation":
-            sections = []
+            organisations_sections = []
             for organisation in organisations:
                 placed = self._place(
                     [e for e in reported if e.organisation_id == organisation.pk],
                     [r for r in self.responsibilities if r.organisation_id == organisation.pk],
                     organisation.slug,
                 )
-                sections.append(
+                organisations_sections.append(
                     OrganisationSection(
                         anchor=f"org-{organisation.slug}",
                         name=self.text(organisation, "name"),
@@ -383,7 +428,7 @@ class _Builder:
                 )
             goals = []
         else:
-            sections = []
+            organisations_sections = []
             order = {o.pk: i for i, o in enumerate(organisations)}
             reported = sorted(
                 reported,
@@ -427,6 +472,11 @@ class _Builder:
             letter = None if self.final else self._letter()
             date = letter.date if letter else ""
             reference = letter.reference if letter else ""
+        sections = [
+            self._narrative(n, f"section-{n.pk}")
+            for n in self.narratives
+            if n.kind == PlanNarrative.Kind.SECTION
+        ]
         report = Report(
             plan_slug=plan.slug,
             plan_short_name=plan.short_name,
@@ -443,10 +493,11 @@ class _Builder:
             date=date,
             reference=reference,
             letter=letter,
-            organisations=sections,
+            organisations=organisations_sections,
             goals=goals,
             entry_count=len(reported),
             fingerprint="",
+            sections=sections,
         )
         # Everything printed is in the tree, so its hash changes whenever the document would.
         report.fingerprint = hashlib.sha256(repr(asdict(report)).encode()).hexdigest()
@@ -504,7 +555,8 @@ class _Builder:
                         )
                     )
             goal_content = content.get((goal.pk, None, None), ScopeContent())
-            if goal_content or indicators or subgoals:
+            closing = self.closing.get(goal.pk) if prefix == "all" else None
+            if goal_content or indicators or subgoals or closing:
                 goals.append(
                     GoalView(
                         anchor=f"{prefix}-goal-{goal.number}",
@@ -517,9 +569,20 @@ class _Builder:
                         content=goal_content,
                         indicators=indicators,
                         subgoals=subgoals,
+                        closing=closing,
                     )
                 )
         return goals
+
+    def _narrative(self, narrative: PlanNarrative, anchor: str) -> NarrativeView:
+        return NarrativeView(
+            anchor=anchor,
+            title=self.text(narrative, "title"),
+            body=self.text(narrative, "body"),
+            status=narrative.status,
+            status_label=str(PlanNarrative.Status(narrative.status).label),
+            is_draft=narrative.status == PlanNarrative.Status.DRAFT,
+        )
 
     def _indicators(self, parent, goal_id, subgoal_id, content, prefix) -> list[IndicatorView]:
         views = []

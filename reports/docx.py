@@ -21,7 +21,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from .context import GoalView, IndicatorView, Report, ScopeContent, ValueTable
+from .context import GoalView, IndicatorView, NarrativeView, Report, ScopeContent, ValueTable
 
 ACCENT = RGBColor(0x15, 0x42, 0x73)
 DRAFT_RED = RGBColor(0xB0, 0x00, 0x20)
@@ -282,6 +282,8 @@ class _Writer:
                 for goal in organisation.goals:
                     self.goal(goal, 3, show_organisation=False)
         else:
+            for section in report.sections:
+                self.narrative(section, 2)
             for goal in report.goals:
                 self.goal(goal, 2, show_organisation=True)
 
@@ -301,6 +303,20 @@ class _Writer:
             self.content(subgoal.content, show_organisation)
             for indicator in subgoal.indicators:
                 self.indicator(indicator, level + 2, show_organisation)
+        if goal.closing:
+            self.narrative(goal.closing, level + 1, closing=True)
+
+    def narrative(self, narrative: NarrativeView, level: int, *, closing: bool = False):
+        heading = self.heading("", level)
+        if closing:
+            label = pgettext("report", "Looking back on the plan period")
+            heading.add_run(label + (": " if narrative.title else ""))
+        if narrative.title:
+            _mark_language(heading.add_run(narrative.title.text), narrative.title)
+        if narrative.is_draft:
+            self.paragraph(f"({narrative.status_label})", bold=True, color=DRAFT_RED)
+        if narrative.body:
+            add_rich_text(self.document, narrative.body)
 
     def indicator(self, indicator: IndicatorView, level: int, show_organisation: bool):
         heading = self.heading("", min(level, 9))
@@ -313,13 +329,13 @@ class _Writer:
             meta.append(f"{_('Target')}: {indicator.target}")
         if meta:
             self.paragraph(" · ".join(meta), italic=True)
+        self.content(indicator.content, show_organisation)
         if indicator.series:
             self.values(
                 indicator.series,
                 _("Totals over the plan period"),
                 pgettext("report", "Organisation"),
             )
-        self.content(indicator.content, show_organisation)
 
     def content(self, content: ScopeContent, show_organisation: bool):
         report = self.report

@@ -27,6 +27,19 @@ class ReportJob(models.Model):
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
 
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("Document")
+        FREEZE = "freeze", _("Store the published report")
+
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.DOCUMENT,
+        help_text=_(
+            "A freeze job stores the published report's documents when a round is published."
+        ),
+    )
     round = models.ForeignKey(
         ReportingRound,
         on_delete=models.CASCADE,

@@ -44,6 +44,8 @@ def table_of_contents(report: Report) -> list[TocItem]:
             for goal in organisation.goals:
                 items.append(TocItem(3, goal.anchor, goal_heading(goal)))
     else:
+        for section in report.sections:
+            items.append(TocItem(2, section.anchor, section.title.text))
         for goal in report.goals:
             items.append(TocItem(2, goal.anchor, goal_heading(goal)))
             for subgoal in goal.subgoals:
@@ -70,7 +72,14 @@ def _stylesheet() -> str:
 def renderer_version() -> str:
     """Changes whenever the look of the documents changes, so cached documents are redone."""
     digest = hashlib.sha256(_stylesheet().encode())
-    for name in ("document.html", "_goal.html", "_indicator.html", "_content.html", "_values.html"):
+    for name in (
+        "document.html",
+        "_goal.html",
+        "_indicator.html",
+        "_content.html",
+        "_values.html",
+        "_narrative.html",
+    ):
         digest.update((Path(__file__).parent / "templates" / "reports" / name).read_bytes())
     digest.update((Path(__file__).parent / "docx.py").read_bytes())
     return digest.hexdigest()[:16]

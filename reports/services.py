@@ -14,16 +14,34 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from indicators.models import Plan
+from indicators.models import (
+    DisaggregationCategory,
+    Goal,
+    Indicator,
+    Organisation,
+    Plan,
+    PlanOrganisation,
+    Responsibility,
+    Subgoal,
+)
 from reporting import access
-from reporting.models import ReportingRound
+from reporting.models import (
+    CoverLetter,
+    Example,
+    LetterSignature,
+    PlanNarrative,
+    ProgressEntry,
+    ProgressValue,
+    Reference,
+    ReportingRound,
+)
 
-from .context import LAYOUTS, build_report
+from .context import LAYOUTS, build_report, filename_stem
 from .models import Format, PublishedReport, ReportJob
 from .render import CONTENT_TYPES, FORMATS, render, render_html, render_pdf, renderer_version
 
@@ -44,9 +62,76 @@ class GeneratedDocument:
         return hashlib.sha256(self.content).hexdigest()
 
 
-def cache_key(report, fmt: str) -> str:
-    """Documents are cached under what they show and how they look, never under a time."""
-    return f"reports:{renderer_version()}:{report.fingerprint}:{fmt}"
+def _rows(queryset) -> list[tuple]:
+    """Every column of every row, each language's column by its own name (modeltranslation
+    would read a translated field in the current language only)."""
+    names = [f.attname for f in queryset.model._meta.concrete_fields]
+    # Straight from the cursor: the model iterators cost more than the query at 10x the data.
+    sql, params = queryset.order_by("pk").values_list(*names).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def report_state(*, plan: Plan, year: int) -> str:
+    """A digest of everything a report of `plan` up to `year` prints, read with a few small
+    queries instead of building the report: entries by count, newest `updated_at` and version
+    sum; their values, examples and references by their newest history record; the letter,
+    the final report's texts and the framework row by row (they are small).
+
+    Edits go through `save()` (the workflow, the admin, imports), which stamps `updated_at` and
+    writes history; a queryset `update()` behind the portal's back is not seen."""
+    entries = ProgressEntry.objects.filter(round__plan=plan, round__year__lte=year)
+    parts = [
+        plan.pk,
+        _rows(Plan.objects.filter(pk=plan.pk)),
+        list(ReportingRound.objects.filter(plan=plan, year__lte=year).values_list("pk", "year")),
+        entries.aggregate(
+            count=Count("pk"), last=Max("updated_at"), versions=Sum("version"), top=Max("pk")
+        ),
+        [
+            model.history.filter(entry__round__plan=plan, entry__round__year__lte=year).aggregate(
+                count=Count("history_id"), last=Max("history_id")
+            )
+            for model in (ProgressValue, Example, Reference)
+        ],
+        _rows(CoverLetter.objects.filter(round__plan=plan, round__year=year)),
+        _rows(LetterSignature.objects.filter(letter__round__plan=plan, letter__round__year=year)),
+        PlanNarrative.objects.filter(plan=plan).aggregate(
+            count=Count("pk"), last=Max("updated_at"), top=Max("pk")
+        ),
+        _rows(Goal.objects.filter(plan=plan)),
+        _rows(Subgoal.objects.filter(goal__plan=plan)),
+        _rows(Indicator.objects.filter(plan=plan)),
+        _rows(DisaggregationCategory.objects.filter(indicator__plan=plan)),
+        _rows(Responsibility.objects.filter(goal__plan=plan)),
+        _rows(PlanOrganisation.objects.filter(plan=plan)),
+        _rows(
+            Organisation.objects.filter(
+                Q(pk__in=PlanOrganisation.objects.filter(plan=plan).values("organisation_id"))
+                | Q(pk__in=Responsibility.objects.filter(goal__plan=plan).values("organisation_id"))
+                | Q(pk__in=entries.values("organisation_id"))
+            )
+        ),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def cache_key(
+    *,
+    plan: Plan,
+    year: int,
+    fmt: str,
+    layout: str,
+    language: str,
+    draft: bool = False,
+    final: bool = False,
+) -> str:
+    """Documents are cached under the state of what they show and how they look, never under
+    a time, so a cached document is never stale."""
+    state = report_state(plan=plan, year=year)
+    choices = f"{plan.pk}:{year}:{fmt}:{layout}:{language}:{int(draft)}:{int(final)}"
+    return f"reports:{renderer_version()}:{choices}:{state}"
 
 
 def _check(fmt: str, layout: str, language: str | None) -> None:
@@ -72,24 +157,33 @@ def generate_report(
     use_cache: bool = True,
     progress: Callable[[int, str], None] | None = None,
 ) -> GeneratedDocument:
-    """The document for these choices. The context is always read afresh (a dozen queries), and
-    its hash decides whether a rendered document can be reused: any change to what the report
-    shows changes the hash, so a cached document is never stale."""
+    """The document for these choices. A cheap digest of the report's data (`report_state`)
+    decides whether a rendered document can be reused; the report itself is built only when
+    the document is not in the cache."""
     _check(fmt, layout, language)
+    language = language or plan.language
+    layout = "goal" if final else layout
     progress = progress or (lambda percent, step: None)
+    filename = f"{filename_stem(plan.slug, year, layout, language, draft, final)}.{fmt}"
+    key = None
+    if use_cache:
+        key = cache_key(
+            plan=plan,
+            year=year,
+            fmt=fmt,
+            layout=layout,
+            language=language,
+            draft=draft,
+            final=final,
+        )
+        content = cache.get(key)
+        if content is not None:
+            progress(100, _("Ready"))
+            return GeneratedDocument(filename, CONTENT_TYPES[fmt], content, key, cached=True)
     progress(5, _("Reading the entries"))
     report = build_report(
         plan=plan, year=year, layout=layout, language=language, draft=draft, final=final
     )
-    filename = f"{report.filename_stem}.{fmt}"
-    key = cache_key(report, fmt)
-    if use_cache:
-        content = cache.get(key)
-        if content is not None:
-            progress(100, _("Ready"))
-            return GeneratedDocument(
-                filename, CONTENT_TYPES[fmt], content, report.fingerprint, cached=True
-            )
     if fmt == "pdf":
         progress(20, _("Writing the HTML"))
         html = render_html(report)
@@ -152,10 +246,60 @@ def claim_next_job() -> ReportJob | None:
     return None
 
 
+def queue_freeze(*, round_: ReportingRound, actor=None) -> ReportJob | None:
+    """Queue the storing of a published round's documents for `run_report_jobs`.
+
+    Called by `reporting.workflow.publish_round` once publication is committed, so publishing
+    never renders inside a request. Nothing is queued when the report is already stored or a
+    freeze job is already waiting or running.
+    """
+    if PublishedReport.objects.filter(round=round_).exists():
+        return None
+    if ReportJob.objects.filter(
+        round=round_,
+        kind=ReportJob.Kind.FREEZE,
+        status__in=(ReportJob.Status.QUEUED, ReportJob.Status.RUNNING),
+    ).exists():
+        return None
+    return ReportJob.objects.create(
+        kind=ReportJob.Kind.FREEZE,
+        round=round_,
+        requested_by=actor,
+        format=Format.PDF,
+        layout="organisation",
+        language=round_.plan.language,
+        step=_("Waiting for the report worker"),
+    )
+
+
+def _run_freeze_job(job: ReportJob) -> None:
+    ReportJob.objects.filter(pk=job.pk).update(progress=5, step=_("Storing the published report"))
+    stored = freeze_report(job.round, actor=job.requested_by)
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=ReportJob.Status.DONE,
+        progress=100,
+        step=_("Stored %(count)s documents of the published report.") % {"count": len(stored)},
+        finished_at=timezone.now(),
+    )
+
+
 def run_report_job(job: ReportJob) -> ReportJob:
     def progress(percent: int, step: str) -> None:
         ReportJob.objects.filter(pk=job.pk).update(progress=percent, step=step)
 
+    if job.kind == ReportJob.Kind.FREEZE:
+        try:
+            _run_freeze_job(job)
+        except Exception as exc:  # the worker must survive one broken report
+            logger.exception("Freeze job %s failed", job.pk)
+            ReportJob.objects.filter(pk=job.pk).update(
+                status=ReportJob.Status.FAILED,
+                error=str(exc),
+                step=_("Failed"),
+                finished_at=timezone.now(),
+            )
+        job.refresh_from_db()
+        return job
     try:
         document = generate_report(
             plan=job.round.plan,
@@ -245,6 +389,7 @@ def freeze_report(
                     fmt=fmt,
                     layout=layout,
                     language=language,
+                    use_cache=False,
                 )
                 stem, _dot, extension = document.filename.rpartition(".")
                 report = PublishedReport(

@@ -62,7 +62,9 @@ def round_reports(request, slug, year):
             form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
         else:
             return redirect("reports:job", pk=job.pk)
-    jobs = list(ReportJob.objects.filter(round=round_).defer("content")[:10])
+    jobs = list(
+        ReportJob.objects.filter(round=round_, kind=ReportJob.Kind.DOCUMENT).defer("content")[:10]
+    )
     published = list(PublishedReport.objects.filter(round=round_).defer("content"))
     return render(
         request,
@@ -82,7 +84,7 @@ def job_detail(request, pk):
 @require_GET
 def job_download(request, pk):
     job = _coordinated_job(request, pk)
-    if job.status != ReportJob.Status.DONE:
+    if job.status != ReportJob.Status.DONE or job.kind != ReportJob.Kind.DOCUMENT:
         raise Http404
     return _download(job.filename, job.content_type, job.content)
 

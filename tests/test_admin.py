@@ -63,6 +63,7 @@ def make_data(n):
             entry=entry, kind="parliamentary_paper", citation="26 150, nr. 190"
         )
         Example.objects.create(entry=entry, title_nl="Shelter City", country="NL")
+        entry.round.plan.narratives.create(goal=entry.goal, kind="closing", title_nl="Terugblik")
         actor = UserFactory()
         EntryTransition.objects.create(entry=entry, to_status="submitted", actor=actor)
         EntryComment.objects.create(entry=entry, author=actor, text="Graag een bron.")

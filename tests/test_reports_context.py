@@ -259,3 +259,89 @@ def test_demo_report_has_four_ministries_in_the_annexs_order(demo):
     assert report.entry_count == 48
     assert report.letter.reference == "BZDOC-2023943977-38"
     assert [s.name for s in report.letter.signatures] == ["Wopke Hoekstra", "Liesje Schreinemacher"]
+
+
+def test_final_report_has_sections_then_per_goal_entries_series_and_closing_narrative(world):
+    from reporting.models import PlanNarrative
+
+    previous = RoundFactory(plan=world.plan, year=2021, state="published")
+    old = EntryFactory(
+        round=previous,
+        organisation=world.ministry,
+        goal=world.goal,
+        indicator=world.indicator,
+        status=Status.PUBLISHED,
+        narrative_nl="<p>Vorig jaar.</p>",
+    )
+    ValueFactory(entry=old, value=4)
+    ValueFactory(entry=entry(world, world.ministry, Status.APPROVED, "Dit jaar."), value=6)
+    narrative = PlanNarrative.objects.create
+    narrative(
+        plan=world.plan, kind="section", position=2, title_nl="Tweede thema", status="approved"
+    )
+    narrative(
+        plan=world.plan, kind="section", position=1, title_nl="Veiligheidsraad", status="published"
+    )
+    narrative(plan=world.plan, kind="section", position=0, title_nl="Conceptthema", status="draft")
+    narrative(
+        plan=world.plan,
+        goal=world.goal,
+        kind="closing",
+        body_nl="<p>Terugblik op de periode.</p>",
+        status="approved",
+    )
+
+    report = build_report(plan=world.plan, year=2022, language="nl", final=True)
+    assert [s.title.text for s in report.sections] == ["Veiligheidsraad", "Tweede thema"]
+    [goal] = report.goals
+    assert goal.closing.body.text == "<p>Terugblik op de periode.</p>"
+
+    html = render_html(report)
+    order = [
+        "Veiligheidsraad",
+        "Tweede thema",
+        world.goal.title_nl,
+        "Vorig jaar.",
+        "Dit jaar.",
+        "Totalen over de looptijd",
+        "Terugblik op de periode.",
+    ]
+    positions = [html.index(text, html.index('id="annex"')) for text in order]
+    assert positions == sorted(positions)
+    assert "Conceptthema" not in html
+
+    preview = build_report(plan=world.plan, year=2022, language="nl", final=True, draft=True)
+    assert preview.sections[0].title.text == "Conceptthema"
+    # The yearly report leaves the final report's texts out.
+    yearly = build_report(plan=world.plan, year=2022, layout="goal", language="nl")
+    assert yearly.sections == [] and yearly.goals[0].closing is None
+
+
+def test_final_report_in_word_has_sections_and_closing_narratives_as_headings(world):
+    import io
+
+    import docx
+
+    from reporting.models import PlanNarrative
+    from reports.docx import render_docx
+
+    entry(world, world.ministry, Status.APPROVED, "Dit jaar.")
+    PlanNarrative.objects.create(
+        plan=world.plan, kind="section", title_nl="Veiligheidsraad", status="approved"
+    )
+    PlanNarrative.objects.create(
+        plan=world.plan,
+        goal=world.goal,
+        kind="closing",
+        body_nl="<p>Terugblik.</p>",
+        status="approved",
+    )
+    report = build_report(plan=world.plan, year=2022, language="nl", final=True)
+    document = docx.Document(io.BytesIO(render_docx(report)))
+    texts = [(p.style.name, p.text) for p in document.paragraphs]
+    headings = [(style, text) for style, text in texts if style.startswith("Heading")]
+    assert headings[1] == ("Heading 2", "Veiligheidsraad")
+    assert headings[2][0] == "Heading 2" and headings[2][1].startswith("Strategisch doel")
+    assert headings[-1][0] == "Heading 3"
+    body = [text for _style, text in texts]
+    assert body.index("Dit jaar.") < body.index("Terugblik.")

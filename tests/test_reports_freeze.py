@@ -94,3 +94,76 @@ def test_only_a_published_round_is_frozen():
     with pytest.raises(ValidationError):
         freeze_report(world.round, formats=("html",))
     assert not PublishedReport.objects.exists()
+
+
+# -- publication queues the freeze; the worker stores the documents -----------------------------
+
+
+@pytest.fixture
+def approved():
+    world = build_world()
+    entry = EntryFactory(
+        round=world.round,
+        organisation=world.ministry,
+        goal=world.goal,
+        indicator=world.indicator,
+        status=ProgressEntry.Status.APPROVED,
+        narrative_nl="<p>Zoals gepubliceerd.</p>",
+    )
+    return world, entry
+
+
+def test_publishing_queues_one_freeze_job_and_renders_nothing_in_the_request(
+    approved, django_capture_on_commit_callbacks, monkeypatch
+):
+    from reporting.workflow import publish_round
+    from reports import services
+    from reports.models import ReportJob
+
+    world, _entry = approved
+    monkeypatch.setattr(services, "generate_report", None)  # rendering here would fail
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_round(round_=world.round, actor=world.coordinator)
+    [job] = ReportJob.objects.all()
+    assert (job.kind, job.status, job.requested_by) == ("freeze", "queued", world.coordinator)
+    assert not PublishedReport.objects.exists()
+
+
+def test_the_worker_freezes_pdf_docx_and_html_once_and_a_correction_is_explicit(
+    approved, django_capture_on_commit_callbacks
+):
+    from reporting.workflow import publish_round
+    from reports.models import ReportJob
+    from reports.services import queue_freeze, run_pending_jobs
+
+    world, entry = approved
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_round(round_=world.round, actor=world.coordinator)
+    [job] = run_pending_jobs()
+    assert job.status == "done", job.error
+    stored = {d.format: d for d in PublishedReport.objects.all()}
+    assert set(stored) == {"pdf", "docx", "html"}
+    for document in stored.values():
+        assert (document.version, document.layout, document.language) == (1, "organisation", "nl")
+        assert document.sha256 == hashlib.sha256(bytes(document.content)).hexdigest()
+        assert document.created_by == world.coordinator
+    assert b"Zoals gepubliceerd." in bytes(stored["html"].content)
+
+    # Later edits, and the worker running again, leave the stored bytes alone.
+    entry.refresh_from_db()
+    entry.narrative_nl = "<p>Later gewijzigd.</p>"
+    entry.save()
+    assert queue_freeze(round_=world.round) is None  # already stored: nothing to queue
+    ReportJob.objects.create(
+        kind="freeze", round=world.round, format="pdf", layout="organisation", language="nl"
+    )
+    run_pending_jobs()
+    assert PublishedReport.objects.count() == 3
+    for document in PublishedReport.objects.all():
+        assert bytes(document.content) == bytes(stored[document.format].content)
+        assert document.sha256 == stored[document.format].sha256
+
+    # Only an explicit correction issues a new version.
+    [corrected] = freeze_report(world.round, formats=("html",), correction=True, note="Typo")
+    assert corrected.version == 2 and b"Later gewijzigd." in bytes(corrected.content)
+    assert PublishedReport.objects.filter(version=1).count() == 3

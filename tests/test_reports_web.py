@@ -125,7 +125,8 @@ def test_unchanged_report_comes_from_the_cache_and_a_change_renders_afresh(world
     again = generate_report(plan=world.plan, year=2022, fmt="html", language="nl")
     assert not first.cached and again.cached and again.content == first.content
     entry = ProgressEntry.objects.get()
-    ProgressEntry.objects.filter(pk=entry.pk).update(narrative_nl="<p>Gewijzigd.</p>")
+    entry.narrative_nl = "<p>Gewijzigd.</p>"
+    entry.save()
     changed = generate_report(plan=world.plan, year=2022, fmt="html", language="nl")
     assert not changed.cached and b"Gewijzigd." in changed.content
 
@@ -141,3 +142,65 @@ def test_render_report_refuses_an_unknown_plan_or_year(world, tmp_path):
         call_command(
             "render_report", plan=world.plan.slug, year=2019, fmt="html", output=tmp_path / "x"
         )
+
+
+def test_an_unchanged_report_is_served_from_the_cache_without_building_it(world, monkeypatch):
+    from reports import services
+
+    first = services.generate_report(plan=world.plan, year=2022, fmt="html", language="nl")
+
+    def refuse(**kwargs):
+        raise AssertionError("build_report called for a cached report")
+
+    monkeypatch.setattr(services, "build_report", refuse)
+    again = services.generate_report(plan=world.plan, year=2022, fmt="html", language="nl")
+    assert again.cached and again.content == first.content and again.filename == first.filename
+
+
+def test_every_change_to_what_the_report_prints_changes_the_cache_key(world):
+    from reporting.models import CoverLetter, Example, LetterSignature, PlanNarrative
+    from reports.services import cache_key
+    from tests.factories import CategoryFactory, ValueFactory
+
+    def key(**choices):
+        options = {"fmt": "pdf", "layout": "organisation", "language": "nl", **choices}
+        return cache_key(plan=world.plan, year=2022, **options)
+
+    entry = ProgressEntry.objects.get()
+    letter = CoverLetter.objects.create(round=world.round, subject_nl="Voortgang")
+    signature = LetterSignature.objects.create(letter=letter, title_nl="Minister", name="A")
+    narrative = PlanNarrative.objects.create(plan=world.plan, kind="section", title_nl="Thema")
+    value = ValueFactory(entry=entry, value=1)
+    example = Example.objects.create(entry=entry, title_nl="Voorbeeld")
+
+    def edits():
+        entry.narrative_nl = "<p>Anders.</p>"
+        yield entry.save
+        value.value = 2
+        yield value.save
+        yield lambda: ValueFactory(entry=entry, category=CategoryFactory(indicator=world.indicator))
+        example.title_nl = "Ander voorbeeld"
+        yield example.save
+        letter.body_nl = "<p>Nieuwe brief.</p>"
+        yield letter.save
+        signature.name = "B"
+        yield signature.save
+        narrative.body_nl = "<p>Thema.</p>"
+        yield narrative.save
+        world.goal.title_nl = "Nieuw doel"
+        yield world.goal.save
+        world.indicator.target = 99
+        yield world.indicator.save
+        world.ministry.name_nl = "Ministerie van Iets Anders"
+        yield world.ministry.save
+        yield value.delete
+
+    seen = {key()}
+    for edit in edits():
+        edit()
+        current = key()
+        assert current not in seen, (len(seen), edit)
+        seen.add(current)
+    assert key() == key()  # nothing changed: the same key
+    choices = {key(fmt="html"), key(language="fr"), key(draft=True), key(final=True), key()}
+    assert len(choices) == 5

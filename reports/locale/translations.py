@@ -7,6 +7,26 @@ the source text), then `make messages` / `django-admin compilemessages` again to
 from pathlib import Path
 
 T = {
+    "Looking back on the plan period": ("Terugblik op de looptijd", "Bilan sur la durée du plan"),
+    "Store the published report": (
+        "Het gepubliceerde rapport vastleggen",
+        "Archiver le rapport publié",
+    ),
+    "kind": ("soort", "type"),
+    "A freeze job stores the published report's documents when a round is published.": (
+        "Een vastlegtaak slaat de documenten van het gepubliceerde rapport op wanneer een ronde "
+        "wordt gepubliceerd.",
+        "Une tâche d’archivage enregistre les documents du rapport publié lors de la "
+        "publication d’un cycle.",
+    ),
+    "Storing the published report": (
+        "Het gepubliceerde rapport wordt vastgelegd",
+        "Archivage du rapport publié",
+    ),
+    "Stored %(count)s documents of the published report.": (
+        "%(count)s documenten van het gepubliceerde rapport vastgelegd.",
+        "%(count)s documents du rapport publié archivés.",
+    ),
     "Reports": ("Rapportages", "Rapports"),
     "Unknown layout %(layout)s.": (
         "Onbekende indeling %(layout)s.",
