@@ -280,15 +280,12 @@ def publish_round(*, round_: ReportingRound, actor=None) -> list[ProgressEntry]:
     round_.state = ReportingRound.State.PUBLISHED
     round_.published_at = now
     round_.save()
-    transaction.on_commit(lambda: _queue_freeze(round_, actor))
-    return published
-
-
-def _queue_freeze(round_: ReportingRound, actor) -> None:
-    """Store the published report's documents: queued for the report worker, rendered there."""
+    # Queued in the same transaction, so a round is never published without its freeze job;
+    # the report worker renders and stores the documents, not this request.
     from reports.services import queue_freeze  # reports builds on reporting, not the reverse
 
     queue_freeze(round_=round_, actor=actor)
+    return published
 
 
 def publish_due_rounds(now: datetime.datetime | None = None) -> list[ReportingRound]:

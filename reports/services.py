@@ -249,9 +249,9 @@ def claim_next_job() -> ReportJob | None:
 def queue_freeze(*, round_: ReportingRound, actor=None) -> ReportJob | None:
     """Queue the storing of a published round's documents for `run_report_jobs`.
 
-    Called by `reporting.workflow.publish_round` once publication is committed, so publishing
-    never renders inside a request. Nothing is queued when the report is already stored or a
-    freeze job is already waiting or running.
+    Called by `reporting.workflow.publish_round` inside the publishing transaction, so a round
+    is never published without it and publishing never renders inside a request. Nothing is
+    queued when the report is already stored or a freeze job is already waiting or running.
     """
     if PublishedReport.objects.filter(round=round_).exists():
         return None
