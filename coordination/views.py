@@ -287,96 +287,101 @@ def review(request, slug, year, pk):
     return _review_page(request, round_, entry, can_coordinate=can_coordinate)
 
 
+def _entry_action(request, slug, year, pk, *, form_class, form_name, act, done):
+    """Run one review action: validate the form, call the workflow, and on a refusal show the
+    review page again with the reason (403 not allowed, 400 invalid) and the typed text kept."""
+    round_, entry = _entry(request, slug, year, pk)
+    form = form_class(request.POST)
+
+    def again(status):
+        return _review_page(request, round_, entry, status=status, **{form_name: form})
+
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return again(400)
+    try:
+        act(entry, form.cleaned_data)
+    except PermissionDenied as exc:
+        messages.error(request, _reason(exc))
+        return again(403)
+    except ValidationError as exc:
+        messages.error(request, _reason(exc))
+        return again(400)
+    messages.success(request, done(entry))
+    return _back_to_review(round_, entry)
+
+
 @login_required
 @require_POST
 def add_comment(request, slug, year, pk):
-    round_, entry = _entry(request, slug, year, pk)
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            workflow.add_comment(
-                acting_user=request.user, entry=entry, text=form.cleaned_data["text"]
-            )
-        except (PermissionDenied, ValidationError) as exc:
-            messages.error(request, _reason(exc))
-            return _review_page(request, round_, entry, status=400, comment_form=form)
-        messages.success(request, _("Your comment was added."))
-        return _back_to_review(round_, entry)
-    return _review_page(request, round_, entry, status=400, comment_form=form)
+    return _entry_action(
+        request,
+        slug,
+        year,
+        pk,
+        form_class=CommentForm,
+        form_name="comment_form",
+        act=lambda entry, data: workflow.add_comment(
+            acting_user=request.user, entry=entry, text=data["text"]
+        ),
+        done=lambda entry: _("Your comment was added."),
+    )
 
 
 @login_required
 @require_POST
 def return_entry(request, slug, year, pk):
-    round_, entry = _entry(request, slug, year, pk)
-    form = ReturnForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _review_page(request, round_, entry, status=400, return_form=form)
-    try:
-        workflow.return_entry(
-            acting_user=request.user, entry=entry, comment=form.cleaned_data["comment"]
-        )
-    except PermissionDenied as exc:
-        messages.error(request, _reason(exc))
-        return _review_page(request, round_, entry, status=403, return_form=form)
-    except ValidationError as exc:
-        messages.error(request, _reason(exc))
-        return _review_page(request, round_, entry, status=400, return_form=form)
-    messages.success(
+    return _entry_action(
         request,
-        _("The entry was returned to %(organisation)s.") % {"organisation": entry.organisation},
+        slug,
+        year,
+        pk,
+        form_class=ReturnForm,
+        form_name="return_form",
+        act=lambda entry, data: workflow.return_entry(
+            acting_user=request.user, entry=entry, comment=data["comment"]
+        ),
+        done=lambda entry: (
+            _("The entry was returned to %(organisation)s.") % {"organisation": entry.organisation}
+        ),
     )
-    return _back_to_review(round_, entry)
 
 
 @login_required
 @require_POST
 def approve_entry(request, slug, year, pk):
-    round_, entry = _entry(request, slug, year, pk)
-    form = ApproveForm(request.POST)
-    form.is_valid()
-    try:
-        workflow.approve_entry(
-            acting_user=request.user, entry=entry, comment=form.cleaned_data.get("comment", "")
-        )
-    except PermissionDenied as exc:
-        messages.error(request, _reason(exc))
-        return _review_page(request, round_, entry, status=403, approve_form=form)
-    except ValidationError as exc:
-        messages.error(request, _reason(exc))
-        return _review_page(request, round_, entry, status=400, approve_form=form)
-    messages.success(request, _("The entry was approved."))
-    return _back_to_review(round_, entry)
+    return _entry_action(
+        request,
+        slug,
+        year,
+        pk,
+        form_class=ApproveForm,
+        form_name="approve_form",
+        act=lambda entry, data: workflow.approve_entry(
+            acting_user=request.user, entry=entry, comment=data.get("comment", "")
+        ),
+        done=lambda entry: _("The entry was approved."),
+    )
 
 
 @login_required
 @require_POST
 def grant_lock_exception(request, slug, year, pk):
-    round_, entry = _entry(request, slug, year, pk)
-    form = LockExceptionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _review_page(request, round_, entry, status=400, lock_form=form)
-    try:
-        workflow.grant_lock_exception(
-            acting_user=request.user,
-            entry=entry,
-            reason=form.cleaned_data["reason"],
-            until=form.cleaned_data["until"],
-        )
-    except PermissionDenied as exc:
-        messages.error(request, _reason(exc))
-        return _review_page(request, round_, entry, status=403, lock_form=form)
-    except ValidationError as exc:
-        messages.error(request, _reason(exc))
-        return _review_page(request, round_, entry, status=400, lock_form=form)
-    messages.success(
+    return _entry_action(
         request,
-        _("%(organisation)s may edit this entry until the time shown.")
-        % {"organisation": entry.organisation},
+        slug,
+        year,
+        pk,
+        form_class=LockExceptionForm,
+        form_name="lock_form",
+        act=lambda entry, data: workflow.grant_lock_exception(
+            acting_user=request.user, entry=entry, reason=data["reason"], until=data["until"]
+        ),
+        done=lambda entry: (
+            _("%(organisation)s may edit this entry until the time shown.")
+            % {"organisation": entry.organisation}
+        ),
     )
-    return _back_to_review(round_, entry)
 
 
 @login_required
