@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from indicators.models import DisaggregationCategory, Goal, Indicator, Organisation, Plan, Subgoal
 from reporting.models import ProgressEntry, ProgressValue, ReportingRound
-from reporting.services import upsert_entry_content
+from reporting.services import upsert_entry
 
 from .cells import LANGUAGE_CODES, Cells, language_columns
 from .importing import (
@@ -348,7 +348,7 @@ class ProgressImport:
                 arguments, existing = self.entry_arguments(group)
                 before = entry_snapshot(existing)
                 with rich_text_language(cells.final_texts("narrative", existing)):
-                    entry = upsert_entry_content(**arguments)
+                    entry = upsert_entry(**arguments)
                 after = entry_snapshot(entry)
         except ValidationError as exc:
             self.diagnose(group, exc, plan_language)
@@ -365,7 +365,7 @@ class ProgressImport:
             arguments, existing = self.entry_arguments(group)
             try:
                 with rich_text_language(first.final_texts("narrative", existing)):
-                    entry = upsert_entry_content(**{**arguments, "values": ()})
+                    entry = upsert_entry(**{**arguments, "values": ()})
             except ValidationError as exc:
                 first.validation_error(exc, lambda f: self.column_for(f, plan_language))
                 transaction.set_rollback(True)

@@ -101,10 +101,16 @@ def upsert_entry(
     not_reported_reason: Translations = None,
     currency: str = "",
     values: Iterable[Mapping[str, Any]] = (),
-    references: Iterable[Mapping[str, Any]] = (),
-    examples: Iterable[Mapping[str, Any]] = (),
+    references: Iterable[Mapping[str, Any]] | None = None,
+    examples: Iterable[Mapping[str, Any]] | None = None,
     published_at: datetime.datetime | None = None,
 ) -> ProgressEntry:
+    """Create or update an entry with its values; references and examples only when given.
+
+    A change to an existing entry (its fields or its values) raises its version, so that
+    someone who opened the entry before gets an edit conflict instead of silently overwriting
+    the loaded content.
+    """
     entry = ProgressEntry.objects.filter(
         round=round_, organisation=organisation, goal=goal, subgoal=subgoal, indicator=indicator
     ).first() or ProgressEntry(
@@ -112,45 +118,56 @@ def upsert_entry(
     )
     if indicator is not None and indicator.kind == Indicator.Kind.AMOUNT and not currency:
         currency = indicator.currency
-    save_if_changed(
-        entry,
-        {
-            "status": status,
-            "not_reported": not_reported or "",
-            "currency": currency or "",
-            "published_at": published_at,
-            **translated_values("narrative", narrative),
-            **translated_values("not_reported_reason", not_reported_reason),
-        },
-    )
-    _sync_values(entry, values)
-    _sync_positions(
-        entry.references.all(),
-        [
-            {
-                "kind": item["kind"],
-                "citation": item.get("citation") or "",
-                "title": item.get("title") or "",
-                "url": item.get("url") or "",
-            }
-            for item in references
-        ],
-        lambda position: Reference(entry=entry, position=position),
-    )
-    _sync_positions(
-        entry.examples.all(),
-        [
-            {
-                "country": item.get("country") or "",
-                "partner": item.get("partner") or "",
-                "link": item.get("link") or "",
-                **translated_values("title", item["title"]),
-                **translated_values("description", item.get("description")),
-            }
-            for item in examples
-        ],
-        lambda position: Example(entry=entry, position=position),
-    )
+    fields = {
+        "status": status,
+        "not_reported": not_reported or "",
+        "currency": currency or "",
+        "published_at": published_at,
+        **translated_values("narrative", narrative),
+        **translated_values("not_reported_reason", not_reported_reason),
+    }
+    with transaction.atomic():
+        if entry.pk is None:
+            save_if_changed(entry, fields)
+            _sync_values(entry, values)
+        else:
+            values_before = _value_set(entry)
+            changed = assign(entry, fields)
+            if changed:
+                entry.full_clean()
+            _sync_values(entry, values)
+            if changed or _value_set(entry) != values_before:
+                entry.version += 1
+                entry.save()
+        if references is not None:
+            _sync_positions(
+                entry.references.all(),
+                [
+                    {
+                        "kind": item["kind"],
+                        "citation": item.get("citation") or "",
+                        "title": item.get("title") or "",
+                        "url": item.get("url") or "",
+                    }
+                    for item in references
+                ],
+                lambda position: Reference(entry=entry, position=position),
+            )
+        if examples is not None:
+            _sync_positions(
+                entry.examples.all(),
+                [
+                    {
+                        "country": item.get("country") or "",
+                        "partner": item.get("partner") or "",
+                        "link": item.get("link") or "",
+                        **translated_values("title", item["title"]),
+                        **translated_values("description", item.get("description")),
+                    }
+                    for item in examples
+                ],
+                lambda position: Example(entry=entry, position=position),
+            )
     return entry
 
 
@@ -235,59 +252,6 @@ def _aware(value):
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
         value = datetime.datetime.combine(value, datetime.time(12, 0))
     return timezone.make_aware(value)
-
-
-def upsert_entry_content(
-    *,
-    round_: ReportingRound,
-    organisation: Organisation,
-    goal: Goal,
-    subgoal: Subgoal | None = None,
-    indicator: Indicator | None = None,
-    status: str = ProgressEntry.Status.DRAFT,
-    narrative: Translations = None,
-    not_reported: str | None = None,
-    not_reported_reason: Translations = None,
-    currency: str = "",
-    values: Iterable[Mapping[str, Any]] = (),
-    published_at: datetime.datetime | None = None,
-) -> ProgressEntry:
-    """Like `upsert_entry`, but leaves the entry's references and examples alone.
-
-    For the spreadsheet import, whose rows carry an entry's texts and figures but not its
-    references and examples. A change to an existing entry (its fields or its values) raises
-    its version, so that someone who opened the entry before the import gets an edit conflict
-    instead of silently overwriting the imported content.
-    """
-    entry = ProgressEntry.objects.filter(
-        round=round_, organisation=organisation, goal=goal, subgoal=subgoal, indicator=indicator
-    ).first() or ProgressEntry(
-        round=round_, organisation=organisation, goal=goal, subgoal=subgoal, indicator=indicator
-    )
-    if indicator is not None and indicator.kind == Indicator.Kind.AMOUNT and not currency:
-        currency = indicator.currency
-    fields = {
-        "status": status,
-        "not_reported": not_reported or "",
-        "currency": currency or "",
-        "published_at": published_at,
-        **translated_values("narrative", narrative),
-        **translated_values("not_reported_reason", not_reported_reason),
-    }
-    with transaction.atomic():
-        if entry.pk is None:
-            save_if_changed(entry, fields)
-            _sync_values(entry, values)
-            return entry
-        values_before = _value_set(entry)
-        changed = assign(entry, fields)
-        if changed:
-            entry.full_clean()
-        _sync_values(entry, values)
-        if changed or _value_set(entry) != values_before:
-            entry.version += 1
-            entry.save()
-    return entry
 
 
 def _value_set(entry: ProgressEntry) -> list:

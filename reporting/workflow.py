@@ -291,7 +291,11 @@ def publish_round(*, round_: ReportingRound, actor=None) -> list[ProgressEntry]:
 def publish_due_rounds(now: datetime.datetime | None = None) -> list[ReportingRound]:
     """Publish every round whose embargo has passed (run by cron or the worker)."""
     now = now or timezone.now()
-    due = ReportingRound.objects.filter(publish_at__lte=now).exclude(
-        state=ReportingRound.State.PUBLISHED
+    due = list(
+        ReportingRound.objects.filter(publish_at__lte=now).exclude(
+            state=ReportingRound.State.PUBLISHED
+        )
     )
-    return [round_ for round_ in due if publish_round(round_=round_) is not None]
+    for round_ in due:
+        publish_round(round_=round_)
+    return due
