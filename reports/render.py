@@ -31,6 +31,7 @@ class TocItem:
     level: int
     anchor: str
     label: str
+    page: str = ""  # a chunked PDF prints the number itself (see reports.chunked)
 
 
 def table_of_contents(report: Report) -> list[TocItem]:
@@ -85,7 +86,9 @@ def renderer_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def render_html(report: Report) -> str:
+def render_html(report: Report, part=None) -> str:
+    """The whole report as one HTML document, or with `part` (a `reports.chunked.Part`) one
+    part of it for a PDF laid out in parts."""
     with translation.override(report.language):
         draft_label = _("DRAFT")
         running_title = f"{report.plan_short_name} – {report.year}"
@@ -95,6 +98,10 @@ def render_html(report: Report) -> str:
             "report": report,
             "css": _stylesheet(),
             "toc": table_of_contents(report),
+            "part": part,
+            "organisations": report.organisations,
+            "sections": report.sections,
+            "goals": report.goals,
             "period": f"{report.first_year}–{report.year}" if report.final else str(report.year),
             "draft_label": draft_label,
             "running_title": running_title,
@@ -106,6 +113,10 @@ def render_html(report: Report) -> str:
         }
         if report.draft:
             context["running_reference"] = f"{draft_label} · {context['running_reference']}"
+        if part is not None:
+            context.update(part.groups)
+            for item in context["toc"]:
+                item.page = part.toc_pages.get(item.anchor, "")
         return render_to_string(TEMPLATE, context)
 
 
@@ -143,15 +154,26 @@ def url_fetcher():
     return StaticOnlyFetcher()
 
 
-def render_pdf(report: Report, html: str | None = None) -> bytes:
+def render_pdf(
+    report: Report,
+    html: str | None = None,
+    *,
+    chunk_chars: int | None = None,
+    progress=None,
+) -> bytes:
+    """The tagged PDF. A large report is laid out in parts and joined (reports.chunked), so
+    memory stays bounded; `html`, the whole document's, serves a report of one part."""
     from weasyprint import HTML
 
+    from .chunked import CHUNK_CHARS, PDF_OPTIONS, render_parts, split
+
+    identifier = hashlib.md5(report.fingerprint.encode(), usedforsecurity=False).digest()
+    parts = split(report, CHUNK_CHARS if chunk_chars is None else chunk_chars)
+    if len(parts) > 1:
+        return render_parts(report, parts, identifier=identifier, progress=progress)
     html = html if html is not None else render_html(report)
     document = HTML(string=html, base_url="file:///", url_fetcher=url_fetcher())
-    return document.write_pdf(
-        pdf_variant="pdf/ua-1",
-        pdf_identifier=hashlib.md5(report.fingerprint.encode(), usedforsecurity=False).digest(),
-    )
+    return document.write_pdf(**PDF_OPTIONS, pdf_identifier=identifier)
 
 
 def render(report: Report, fmt: str) -> bytes:

@@ -3,6 +3,14 @@ from django.core.management import call_command
 
 
 @pytest.fixture
+def client():
+    """Django's test client, whose force_login also passes the second factor (tests/otp.py)."""
+    from tests.otp import VerifiedClient
+
+    return VerifiedClient()
+
+
+@pytest.fixture
 def demo(db):
     """The demo data set: the Dutch NAP1325-IV with its 2021 report."""
     call_command("load_demo", verbosity=0)

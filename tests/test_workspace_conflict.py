@@ -7,7 +7,7 @@ Runs on whatever database the suite uses: set DATABASE_URL to a PostgreSQL URL (
 import re
 
 import pytest
-from django.test import Client
+from tests.otp import VerifiedClient as Client
 from django.urls import reverse
 
 from reporting import workflow

@@ -53,3 +53,29 @@ def routes() -> list[Route]:
 def redirect_path(response) -> str:
     """The path a redirect points to, without its query string."""
     return urlsplit(response["Location"]).path
+
+
+def form_data(response) -> dict:
+    """What a browser posts back from an admin add or change page, unchanged: the main form,
+    every inline formset with its management form."""
+    data = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update(
+            {management.add_prefix(name): management[name].value() for name in management.fields}
+        )
+        forms += inline.formset.forms
+    for form in forms:
+        for name, field in form.fields.items():
+            if field.disabled:
+                continue
+            value = form[name].value()
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                if value:
+                    data[form.add_prefix(name)] = "on"
+                continue
+            data[form.add_prefix(name)] = value
+    return data

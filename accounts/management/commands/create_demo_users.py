@@ -1,12 +1,19 @@
+from base64 import b32encode
+
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Membership, User
 from indicators.models import Organisation, PlanOrganisation
 
 DEMO_PASSWORD = "nap1325-demo"
+# Every demo account also has this authenticator secret (hex; base32 JZAV AMJT GI2S 2ZDF NVXS
+# 25DP ORYC 2MRQ), so a demonstration can pass the second factor: add it to an authenticator
+# app, or run `manage.py demo_totp` for the current code. With DEBUG on only.
+DEMO_TOTP_KEY = "4e4150313332352d64656d6f2d746f74702d3230"
 
 COORDINATOR_APPS = ("indicators", "reporting", "accounts")
 
@@ -66,9 +73,21 @@ class Command(BaseCommand):
             self._membership(user, organisation, Membership.Role.FOCAL_POINT)
             rows.append((username, organisation, "focal point"))
 
+        if settings.DEBUG:
+            for username, _organisation, _role in rows:
+                self._demo_device(User.objects.get(username=username))
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, organisation, role in rows:
             self.stdout.write(f"  {username:<24} {role:<14} {organisation}")
+        if settings.DEBUG:
+            device = TOTPDevice(key=DEMO_TOTP_KEY)
+            self.stdout.write(
+                "Second factor for all: add the secret "
+                f"{b32encode(device.bin_key).decode()} to an authenticator app, "
+                "or run `manage.py demo_totp` for the current code."
+            )
+        else:
+            self.stdout.write("Each account sets up its authenticator app at its first login.")
 
     def _group(self, name, permissions):
         group, _created = Group.objects.get_or_create(name=name)
@@ -87,6 +106,12 @@ class Command(BaseCommand):
         if group is not None:
             user.groups.add(group)
         return user
+
+    def _demo_device(self, user):
+        TOTPDevice.objects.filter(user=user).exclude(key=DEMO_TOTP_KEY).delete()
+        TOTPDevice.objects.get_or_create(
+            user=user, key=DEMO_TOTP_KEY, defaults={"name": "demo", "confirmed": True}
+        )
 
     def _membership(self, user, organisation, role):
         Membership.objects.update_or_create(

@@ -1,0 +1,20 @@
+from django.conf import settings
+from rest_framework.throttling import AnonRateThrottle
+
+
+class PublicAnonThrottle(AnonRateThrottle):
+    """Anonymous clients share `API_ANON_THROTTLE_RATE` per IP address (e.g. "120/minute").
+
+    The rate is read per request, not at import, so tests and deployments can change it; an
+    empty rate switches throttling off.
+    """
+
+    def get_rate(self):
+        return getattr(settings, "API_ANON_THROTTLE_RATE", None) or None
+
+    def allow_request(self, request, view):
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)

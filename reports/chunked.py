@@ -1,0 +1,317 @@
+"""Laying out a large report in parts, so that memory stays bounded.
+
+WeasyPrint keeps every laid-out page of a document in memory until its PDF is written, about
+1 MB a page of the annex (mostly Pango's text layouts): a 2 000-page report would need 2 GB.
+A report whose texts exceed `CHUNK_CHARS` is therefore laid out in parts of whole
+organisations (or sections and goals in the goal layout), which start on a new page in the
+single document too, and the parts' PDFs are joined with pikepdf (qpdf) into one tagged PDF:
+
+1. Every part is laid out once, layout only, to count its pages and find where its headings
+   fall.
+2. Each part is then laid out again with its pages numbered from where the previous part
+   ended and with the report's total ("page x of y"); the front part (cover, contents,
+   letter, annex title and the first organisation) prints the contents' page numbers. The
+   part is written as PDF/UA-1 and its pages are dropped: one part's pages at a time are
+   in memory.
+3. The parts are joined: pages, structure tree (every part's elements under one Document
+   element, the parent tree renumbered), named destinations, the contents' links, and one
+   outline built from all parts' headings the way WeasyPrint builds it for one document.
+
+The result has the text, page numbers, contents, outline, tags and metadata of the single
+document (`tests/test_reports_chunked.py` compares them on the demo report).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from django.utils.translation import gettext as _
+
+from .context import Report
+
+logger = logging.getLogger(__name__)
+
+# About 100 pages of annex per part (some 100 MB while it is laid out): 300 000 characters of
+# text. The 10x benchmark report (225 pages) has 700 000.
+CHUNK_CHARS = 300_000
+# The contents' links point at headings in other parts: WeasyPrint would drop a link to an
+# anchor missing from its document, so they are written as URIs of this scheme and turned into
+# links to named destinations when the parts are joined.
+LINK_SCHEME = "nap-anchor:"
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+
+
+@dataclass
+class Part:
+    front: bool
+    groups: dict  # the template's organisations, sections and goals for this part
+    size: int
+    first_page: int = 1
+    total_pages: str = ""
+    toc_pages: dict = field(default_factory=dict)  # anchor -> printed page number
+    link_scheme: str = LINK_SCHEME
+    pages: int = 0
+    anchors: dict = field(default_factory=dict)  # anchor -> page index within the part
+
+
+def text_size(value) -> int:
+    """Roughly how much HTML a piece of the report becomes: the length of its texts."""
+    if isinstance(value, str):
+        return len(value)
+    if dataclasses.is_dataclass(value):
+        return 40 + sum(text_size(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, list | tuple):
+        return sum(text_size(item) for item in value)
+    return 8
+
+
+def split(report: Report, chunk_chars: int = CHUNK_CHARS) -> list[Part]:
+    """The report's parts; one part when it is small. Parts end where the single document
+    breaks the page anyway: between organisations, or between sections and goals."""
+    if report.layout == "organisation":
+        groups = [("organisations", item) for item in report.organisations]
+    else:
+        groups = [("sections", item) for item in report.sections]
+        groups += [("goals", item) for item in report.goals]
+    # The first group stays with the front matter: it starts on the annex title's page.
+    parts = [Part(front=True, groups={}, size=text_size(report.letter))]
+    for kind, item in groups:
+        size = text_size(item)
+        if parts[-1].groups and parts[-1].size + size > chunk_chars:
+            parts.append(Part(front=False, groups={}, size=0))
+        parts[-1].groups.setdefault(kind, []).append(item)
+        parts[-1].size += size
+    for part in parts:
+        for kind in ("organisations", "sections", "goals"):
+            part.groups.setdefault(kind, [])
+    return parts
+
+
+def _layout(html: str):
+    from weasyprint import HTML
+
+    from .render import url_fetcher
+
+    return HTML(string=html, base_url="file:///", url_fetcher=url_fetcher()).render(**PDF_OPTIONS)
+
+
+def render_parts(
+    report: Report,
+    parts: list[Part],
+    *,
+    identifier: bytes,
+    progress: Callable[[int, str], None] | None = None,
+) -> bytes:
+    from .render import render_html
+
+    progress = progress or (lambda percent, step: None)
+    # 1. Count every part's pages and place its headings (the front part with a placeholder
+    # as wide as the real page numbers will be).
+    for number, part in enumerate(parts[1:], start=1):
+        progress(35 + 25 * number // len(parts), _("Laying out the pages"))
+        _measure(part, render_html(report, part))
+    body_pages = sum(part.pages for part in parts[1:])
+    placeholder = "8" * len(str(body_pages + 10 * len(report.organisations or report.goals) + 9))
+    parts[0].toc_pages = {item: placeholder for item in _toc_anchors(report)}
+    _measure(parts[0], render_html(report, parts[0]))
+
+    # 2. Lay out each part for good and write it. The front part first: should its real page
+    # numbers change its length, everything after it moves, so it is measured until stable.
+    for _attempt in range(3):
+        _number(parts)
+        document = _layout(render_html(report, parts[0]))
+        if len(document.pages) == parts[0].pages:
+            break
+        parts[0].pages, parts[0].anchors = len(document.pages), _anchors(document)
+    pdfs, outline_pages = [], []
+    for number, part in enumerate(parts):
+        if number:
+            progress(60 + 35 * number // len(parts), _("Laying out the pages"))
+            document = _layout(render_html(report, part))
+        if len(document.pages) != part.pages:  # layout is deterministic; never seen
+            raise RuntimeError("A part of the report changed length between two layouts.")
+        outline_pages += [
+            SimpleNamespace(height=page.height, bookmarks=page.bookmarks)
+            for page in document.pages
+        ]
+        pdfs.append(document.write_pdf(**PDF_OPTIONS, pdf_identifier=identifier))
+        del document
+        gc.collect()  # the layout's reference cycles: free them before the next part
+    return join(pdfs, outline_pages, identifier)
+
+
+def _anchors(document) -> dict:
+    anchors = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            anchors.setdefault(name, index)
+    return anchors
+
+
+def _measure(part: Part, html: str) -> None:
+    document = _layout(html)
+    part.pages, part.anchors = len(document.pages), _anchors(document)
+    del document
+    gc.collect()
+
+
+def _toc_anchors(report: Report) -> list[str]:
+    from .render import table_of_contents
+
+    return [item.anchor for item in table_of_contents(report)]
+
+
+def _number(parts: list[Part]) -> None:
+    """Each part's first page number, the total, and the contents' page numbers."""
+    total = sum(part.pages for part in parts)
+    first = 1
+    pages = {}
+    for part in parts:
+        part.first_page = first
+        part.total_pages = str(total)
+        for name, index in part.anchors.items():
+            pages.setdefault(name, str(first + index))
+        first += part.pages
+    parts[0].toc_pages = {name: pages.get(name, "") for name in parts[0].toc_pages}
+
+
+# -- joining the parts' PDFs ----------------------------------------------------------------------
+
+
+def join(pdfs: list[bytes], outline_pages: list, identifier: bytes) -> bytes:
+    """One PDF of the parts' PDFs, the first part's metadata and catalogue kept."""
+    import pikepdf
+    from weasyprint.document import Document
+
+    out = pikepdf.open(io.BytesIO(pdfs[0]))
+    sources = [pikepdf.open(io.BytesIO(data)) for data in pdfs[1:]]
+    structure = out.Root.StructTreeRoot
+    document_element = structure.K[0]
+    nums = pikepdf.Array()
+    names: dict[str, pikepdf.Object] = {}
+    key = 0
+    names_seen: list = [out]
+
+    def parent_tree(pdf) -> dict[int, pikepdf.Object]:
+        entries = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
+        return {int(entries[i]): entries[i + 1] for i in range(0, len(entries), 2)}
+
+    def adopt(value, source):
+        if source is None:
+            return value
+        if isinstance(value, pikepdf.Array):  # a direct array of references
+            return pikepdf.Array(adopt(item, source) for item in value)
+        if isinstance(value, pikepdf.Object) and value.is_indirect:
+            return out.copy_foreign(value)
+        return value
+
+    for source in (None, *sources):
+        pdf = out if source is None else source
+        mapping = parent_tree(pdf)
+        count = len(pdf.pages)
+        if source is None:
+            pages = list(out.pages)
+        else:
+            start = len(out.pages)
+            out.pages.extend(source.pages)
+            pages = list(out.pages)[start:]
+        for index, page in enumerate(pages):
+            page.obj.StructParents = key
+            nums.extend([key, adopt(mapping[index], source)])
+            key += 1
+        for old_key in sorted(k for k in mapping if k >= count):
+            annotation = adopt(mapping[old_key], source)
+            annotation.StructParent = key
+            nums.extend([key, annotation])
+            key += 1
+        if source is not None:
+            _prefix_table_ids(source, f"p{len(names_seen)}-")
+            names_seen.append(source)
+            for element in source.Root.StructTreeRoot.K[0].K:
+                copied = out.copy_foreign(element)
+                copied.P = document_element
+                document_element.K.append(copied)
+        if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
+            entries = list(pdf.Root.Names.Dests.Names)
+            for i in range(0, len(entries), 2):
+                names[str(entries[i])] = adopt(entries[i + 1], source)
+
+    structure.ParentTree = out.make_indirect(pikepdf.Dictionary(Nums=nums))
+    structure.ParentTreeNextKey = key
+    out.Root.Names.Dests = pikepdf.Dictionary(
+        Names=pikepdf.Array(
+            item for name in sorted(names) for item in (pikepdf.String(name), names[name])
+        )
+    )
+    _link_contents(out)
+    _outline(out, Document.make_bookmark_tree(SimpleNamespace(pages=outline_pages), 0.75, True))
+    buffer = io.BytesIO()
+    out.save(buffer, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    for source in sources:
+        source.close()
+    out.close()
+    return buffer.getvalue()
+
+
+def _prefix_table_ids(pdf, prefix: str) -> None:
+    """WeasyPrint names table header cells after the table's object number, which the parts'
+    PDFs repeat: prefix a part's IDs (and the cells' references to them) to keep them unique."""
+    import pikepdf
+
+    stack = list(pdf.Root.StructTreeRoot.K[0].K)
+    while stack:
+        element = stack.pop()
+        if not isinstance(element, pikepdf.Dictionary) or "/S" not in element:
+            continue
+        kind = element.S
+        if kind == "/TH" and "/ID" in element:
+            element.ID = pikepdf.String(prefix + str(element.ID))
+        if kind in ("/TH", "/TD") and "/A" in element and "/Headers" in element.A:
+            element.A.Headers = pikepdf.Array(
+                pikepdf.String(prefix + str(header)) for header in element.A.Headers
+            )
+        kids = element.get("/K")
+        if isinstance(kids, pikepdf.Array):
+            stack.extend(kids)
+        elif isinstance(kids, pikepdf.Dictionary):
+            stack.append(kids)
+
+
+def _link_contents(out) -> None:
+    """The contents' links, written as URIs, become links to the named destinations."""
+    import pikepdf
+
+    for page in out.pages:
+        for annotation in page.obj.get("/Annots", []):
+            action = annotation.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if uri.startswith(LINK_SCHEME):
+                name = uri[len(LINK_SCHEME) :]
+                del annotation["/A"]
+                annotation.Dest = pikepdf.String(name)
+                annotation.Contents = pikepdf.String(name)
+
+
+def _outline(out, tree) -> None:
+    """The outline WeasyPrint would write for the single document (`add_outlines`)."""
+    import pikepdf
+
+    def items(subtrees):
+        for title, (page, x, y), children, state in subtrees:
+            item = pikepdf.OutlineItem(
+                title, page, pikepdf.PageLocation.XYZ, left=x, top=y, zoom=0
+            )
+            item.children.extend(items(children))
+            item.is_closed = state == "closed"
+            yield item
+
+    if "/Outlines" in out.Root:
+        del out.Root["/Outlines"]
+    with out.open_outline() as outline:
+        outline.root.extend(items(tree))
