@@ -7,13 +7,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     STATIC_ROOT=/app/staticfiles \
-    MEDIA_ROOT=/app/media
+    MEDIA_ROOT=/app/media \
+    BACKUP_DIR=/app/backups
 
-# WeasyPrint (PDF reports) needs Pango, HarfBuzz and fonts from the system.
+# WeasyPrint (PDF reports) needs Pango, HarfBuzz and fonts from the system; `manage.py backup`
+# and `restore` need pg_dump and pg_restore (the client of the server's major version, 15).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
-        fonts-dejavu-core fonts-liberation \
+        fonts-dejavu-core fonts-liberation postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --system --create-home --home-dir /home/app --uid 1000 app
@@ -27,11 +29,12 @@ print('\n'.join(p['dependencies'] + p['optional-dependencies']['prod']))" > /tmp
 
 COPY . .
 RUN pip install '.[prod]' \
-    && mkdir -p "$STATIC_ROOT" "$MEDIA_ROOT" \
+    && mkdir -p "$STATIC_ROOT" "$MEDIA_ROOT" "$BACKUP_DIR" \
     && SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input --verbosity 0 \
-    && chown -R app:app "$MEDIA_ROOT"
+    && chown -R app:app "$MEDIA_ROOT" "$BACKUP_DIR"
 
 USER app
 EXPOSE 8000
-ENV WEB_CONCURRENCY=3
-CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn napportal.wsgi --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-3} --access-logfile -"]
+# Workers and threads: gunicorn.conf.py (WEB_CONCURRENCY, default 2 x cores + 1).
+# docker-compose.yml runs the migrations in a service of their own; a lone container does both.
+CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn napportal.wsgi --config gunicorn.conf.py"]

@@ -18,7 +18,8 @@ PYTEST := $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 NO_TESTS_FAILS := || { rc=$$?; [ $$rc -ne 5 ] || echo "error: pytest collected no tests" >&2; exit $$rc; }
 
 .PHONY: help demo run install install-dev system-deps system-deps-runtime lint format \
-	migrations-check messages test test-sqlite test-postgres test-browser pg-start pg-stop clean
+	migrations-check messages test test-sqlite test-postgres test-db-outage test-browser pg-start \
+	pg-stop clean
 
 help:
 	@echo "make demo              install, migrate, load the demo data and run the portal on :8000"
@@ -29,6 +30,7 @@ help:
 	@echo "make messages          update the nl/en/fr catalogues (makemessages) and compile them"
 	@echo "make test-sqlite       pytest (not browser) on SQLite"
 	@echo "make test-postgres     pytest (not browser) on a throw-away PostgreSQL 15 (scripts/pg.sh)"
+	@echo "make test-db-outage    stop and start PostgreSQL under gunicorn: fast 503s, recovery"
 	@echo "make test-browser      pytest -m browser in headless Chromium"
 	@echo "make run               runserver on 127.0.0.1:8000 without reloading the demo"
 	@echo "make pg-start|pg-stop  the throw-away PostgreSQL used by test-postgres"
@@ -106,6 +108,10 @@ test-postgres: system-deps $(DEV_STAMP)
 	url="$$(scripts/pg.sh start)"; \
 	echo "DATABASE_URL=$$url"; \
 	DATABASE_URL="$$url" $(PYTEST) --junitxml=$(RESULTS)/postgres.xml $(NO_TESTS_FAILS)
+
+# The portal under gunicorn while its own throw-away PostgreSQL stops and starts (bench/db_outage.py).
+test-db-outage: system-deps $(DEV_STAMP)
+	$(PY) bench/db_outage.py
 
 test-browser: system-deps $(DEV_STAMP)
 	@mkdir -p $(RESULTS)

@@ -48,5 +48,9 @@ errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
+# No control socket (gunicorn 27 opens ~/.gunicorn/gunicorn.ctl by default): nothing uses it,
+# and two servers on one machine would share the path.
+control_socket_disable = True
+
 # The proxy in front terminates TLS and sets X-Forwarded-*; trust it only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

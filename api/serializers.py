@@ -200,9 +200,7 @@ class EntrySerializer(serializers.ModelSerializer):
     goal = serializers.IntegerField(source="goal.number", read_only=True)
     subgoal = serializers.CharField(source="subgoal.number", read_only=True, allow_null=True)
     indicator = serializers.CharField(source="indicator.code", read_only=True, allow_null=True)
-    indicator_kind = serializers.CharField(
-        source="indicator.kind", read_only=True, allow_null=True
-    )
+    indicator_kind = serializers.CharField(source="indicator.kind", read_only=True, allow_null=True)
     organisation = EntryOrganisationSerializer(read_only=True)
     narrative = LocalizedField(help_text="Sanitised HTML.")
     narrative_language = LanguageOfField("narrative")

@@ -161,17 +161,19 @@ class EntryViewSet(PublicReadOnlyViewSet):
     filterset_class = EntryFilter
 
     def get_queryset(self):
-        return published_entries().select_related(
-            "round__plan", "goal__plan", "subgoal", "indicator", "organisation"
-        ).prefetch_related(
-            Prefetch(
-                "values",
-                queryset=ProgressValue.objects.select_related("category").order_by(
-                    F("category__position").asc(nulls_first=True), "category__code"
+        return (
+            published_entries()
+            .select_related("round__plan", "goal__plan", "subgoal", "indicator", "organisation")
+            .prefetch_related(
+                Prefetch(
+                    "values",
+                    queryset=ProgressValue.objects.select_related("category").order_by(
+                        F("category__position").asc(nulls_first=True), "category__code"
+                    ),
                 ),
-            ),
-            Prefetch("examples", queryset=Example.objects.order_by("position", "pk")),
-            Prefetch("references", queryset=Reference.objects.order_by("position", "pk")),
+                Prefetch("examples", queryset=Example.objects.order_by("position", "pk")),
+                Prefetch("references", queryset=Reference.objects.order_by("position", "pk")),
+            )
         )
 
 

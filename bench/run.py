@@ -17,6 +17,7 @@ each met (✓) or missed (✗) with its figures, and writes var/bench/results.js
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -202,12 +203,39 @@ def wrk(url: str, connections: int, duration: int) -> dict:
     raise RuntimeError(f"wrk failed: {result.stdout[-500:]} {result.stderr[-500:]}")
 
 
+def collect_static(env: dict) -> None:
+    """collectstatic into var/bench/static, skipped while the sources are unchanged: hashing
+    and compressing every file takes minutes of CPU, more than the rest of the set-up."""
+    static_root = Path(env["STATIC_ROOT"])
+    stamp = static_root / ".bench-stamp"
+    if stamp.exists() and stamp.read_text() == static_digest():
+        log("static files: unchanged, collectstatic skipped")
+        return
+    started = time.perf_counter()
+    manage(env, "collectstatic", "--no-input", "--clear")
+    stamp.write_text(static_digest())
+    log(f"static files collected in {time.perf_counter() - started:.0f} s")
+
+
+def static_digest() -> str:
+    digest = hashlib.sha1()
+    for directory in [ROOT / "static", *ROOT.glob("*/static")]:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file():
+                stat = path.stat()
+                digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    digest.update((ROOT / "pyproject.toml").read_bytes())
+    return digest.hexdigest()
+
+
 def static_file_like(static_root: Path, size: int) -> str:
     """The collected static file closest in size to a page, as served by whitenoise."""
     candidates = [
         path
         for path in static_root.rglob("*")
-        if path.is_file() and path.suffix in (".css", ".js", ".svg", ".html", ".json", ".txt")
+        if path.is_file()
+        and path.suffix in (".css", ".js", ".svg", ".html", ".txt")
+        and path.name != "staticfiles.json"
     ]
     best = min(candidates, key=lambda path: abs(path.stat().st_size - size))
     return "/static/" + best.relative_to(static_root).as_posix()
@@ -238,46 +266,40 @@ def main() -> int:
         .stdout.strip()
         .splitlines()[-1]
     )
-    static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
-    try:
-        env = production_env(database_url_for(server_url, "postgres"), static_root)
-        manage(env, "collectstatic", "--no-input")
-        static_url = None
-        for size in sizes:
-            url = build_database(server_url, size, str(static_root), args.reuse)
-            env = production_env(url, static_root)
-            entry = results["sizes"][size] = {"load": {}}
-            entry["pages"] = run_json(env, "pages.py")
-            entry["data"] = entry["pages"].pop("_data", {})
-            entry["save"] = run_json(env, "save_entry.py")
-            log(f"{size}: pages {summarise_pages(entry['pages'])}; save {entry['save']}")
-            if static_url is None:
-                plan_bytes = entry["pages"].get("plan", {}).get("bytes") or 20000
-                static_url = static_file_like(static_root, plan_bytes)
-            urls = {
-                name: page["url"] for name, page in entry["pages"].items() if page["status"] == 200
-            }
-            urls["static"] = static_url
-            levels = [1, 10, 50] if size == "10x" else [1, 50]
-            server = Server(env, args.workers, OUT)
-            try:
-                for path in urls.values():
-                    wrk(server.base + path, 10, 1)  # warm-up: each worker's cache
-                for name, path in urls.items():
-                    for connections in levels:
-                        figures = wrk(server.base + path, connections, args.duration)
-                        entry["load"].setdefault(name, {})[str(connections)] = figures
-                        log(
-                            f"{size} {name} c={connections}: {figures['rps']:.0f} req/s, "
-                            f"p95 {figures['p95']:.1f} ms, errors {figures['errors']}, "
-                            f"load {figures['load']}"
-                        )
-            finally:
-                server.stop()
-        if not args.skip_report:
-            results["report"] = run_report()
-    finally:
-        shutil.rmtree(static_root, ignore_errors=True)
+    static_root = OUT / "static"
+    collect_static(production_env(database_url_for(server_url, "postgres"), static_root))
+    static_url = None
+    for size in sizes:
+        url = build_database(server_url, size, str(static_root), args.reuse)
+        env = production_env(url, static_root)
+        entry = results["sizes"][size] = {"load": {}}
+        entry["pages"] = run_json(env, "pages.py")
+        entry["data"] = entry["pages"].pop("_data", {})
+        entry["save"] = run_json(env, "save_entry.py")
+        log(f"{size}: pages {summarise_pages(entry['pages'])}; save {entry['save']}")
+        if static_url is None:
+            plan_bytes = entry["pages"].get("plan", {}).get("bytes") or 20000
+            static_url = static_file_like(static_root, plan_bytes)
+        urls = {name: page["url"] for name, page in entry["pages"].items() if page["status"] == 200}
+        urls["static"] = static_url
+        levels = [1, 10, 50] if size == "10x" else [1, 50]
+        server = Server(env, args.workers, OUT)
+        try:
+            for path in urls.values():
+                wrk(server.base + path, 10, 1)  # warm-up: each worker's cache
+            for name, path in urls.items():
+                for connections in levels:
+                    figures = wrk(server.base + path, connections, args.duration)
+                    entry["load"].setdefault(name, {})[str(connections)] = figures
+                    log(
+                        f"{size} {name} c={connections}: {figures['rps']:.0f} req/s, "
+                        f"p95 {figures['p95']:.1f} ms, errors {figures['errors']}, "
+                        f"load {figures['load']}"
+                    )
+        finally:
+            server.stop()
+    if not args.skip_report:
+        results["report"] = run_report()
     results["elapsed_s"] = round(time.monotonic() - started)
     (OUT / "results.json").write_text(json.dumps(results, indent=2))
     table = targets(results)

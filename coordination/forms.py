@@ -25,6 +25,12 @@ def datetime_field(label, **kwargs):
     )
 
 
+def version_field():
+    # The round's version the page showed (optimistic locking, reporting.locking). Optional,
+    # so a form without it still works: it then acts on the round as it is.
+    return forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+
 class RoundStateForm(forms.Form):
     state = forms.ChoiceField(
         choices=[
@@ -32,6 +38,7 @@ class RoundStateForm(forms.Form):
             (ReportingRound.State.CLOSED, _("Closed")),
         ]
     )
+    version = version_field()
 
 
 class PublicationForm(forms.Form):
@@ -39,6 +46,7 @@ class PublicationForm(forms.Form):
 
     at = datetime_field(_("Publish at"), required=False)
     now = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    version = version_field()
 
     def clean(self):
         cleaned = super().clean()

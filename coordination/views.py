@@ -68,6 +68,13 @@ def _reason(exc: Exception) -> str:
     return str(exc.args[0]) if exc.args else _("You cannot do this.")
 
 
+def _round_conflict(current: ReportingRound) -> str:
+    return _(
+        "Someone else changed the %(year)s round while you had this page open; nothing was "
+        "done. The page now shows the round as it is: check it and try again."
+    ) % {"year": current.year}
+
+
 def _form_errors(form) -> str:
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
@@ -139,9 +146,14 @@ def set_round_state(request, slug, year):
         messages.error(request, _form_errors(form))
     else:
         try:
-            workflow.set_round_state(
-                acting_user=request.user, round_=round_, state=form.cleaned_data["state"]
+            round_ = workflow.set_round_state(
+                acting_user=request.user,
+                round_=round_,
+                state=form.cleaned_data["state"],
+                expected_version=form.cleaned_data["version"],
             )
+        except workflow.EditConflict as conflict:
+            messages.error(request, _round_conflict(conflict.current))
         except (PermissionDenied, ValidationError) as exc:
             messages.error(request, _reason(exc))
         else:
@@ -163,7 +175,14 @@ def schedule_publication(request, slug, year):
         return redirect("coordination:plan", slug=slug)
     at = None if form.cleaned_data["now"] else form.cleaned_data["at"]
     try:
-        round_ = workflow.schedule_publication(acting_user=request.user, round_=round_, at=at)
+        round_ = workflow.schedule_publication(
+            acting_user=request.user,
+            round_=round_,
+            at=at,
+            expected_version=form.cleaned_data["version"],
+        )
+    except workflow.EditConflict as conflict:
+        messages.error(request, _round_conflict(conflict.current))
     except (PermissionDenied, ValidationError) as exc:
         messages.error(request, _reason(exc))
     else:

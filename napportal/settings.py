@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "simple_history",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -160,6 +162,12 @@ if env_str("DATABASE_REPLICA_URL"):
 DATABASE_ROUTERS = ["operations.routers.ReplicaRouter"]
 # Redis shared by all web containers when CACHE_URL (or REDIS_URL) is set, else in-process.
 CACHES = {"default": cache_config(env_str("CACHE_URL") or env_str("REDIS_URL"))}
+
+# Background work (the report to parliament, issue #4): django-tasks with its database backend;
+# `manage.py db_worker` runs the tasks (the `worker` service in docker-compose.yml).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Where `manage.py backup` writes its archives unless told otherwise (docs/operations.md).
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
 # /health/ (operations/health.py) reports the queue as failing once a task has waited longer.
 HEALTH_QUEUE_MAX_WAIT = env_int("HEALTH_QUEUE_MAX_WAIT", 600)
 # Load balancers probe /health/ over plain HTTP inside the network: answer, do not redirect.

@@ -215,10 +215,17 @@ def _applied_migrations(cursor) -> list[list[str]]:
     return [[app, name] for app, name in cursor.fetchall()]
 
 
-def _media_files(media_root: Path) -> list[Path]:
+def _media_files(media_root: Path, skip: Path | None = None) -> list[Path]:
+    """Every file under media_root, except under `skip` (archives written into MEDIA_ROOT
+    must not end up in the next archive)."""
     if not media_root.is_dir():
         return []
-    return sorted(path for path in media_root.rglob("*") if path.is_file())
+    skip = skip.resolve() if skip is not None else None
+    return sorted(
+        path
+        for path in media_root.rglob("*")
+        if path.is_file() and (skip is None or not path.resolve().is_relative_to(skip))
+    )
 
 
 def _dump_database(alias: str, workdir: Path) -> tuple[str, Path, dict, list]:
@@ -271,7 +278,12 @@ def create_backup(output_dir: Path, *, alias: str = "default", now: dt.datetime 
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     media_root = Path(settings.MEDIA_ROOT)
-    name = f"napportal-backup-{now:%Y%m%dT%H%M%SZ}.tar"
+    stem = f"napportal-backup-{now:%Y%m%dT%H%M%SZ}"
+    name = f"{stem}.tar"
+    counter = 1
+    while (output_dir / name).exists():  # two back-ups within a second: keep both
+        counter += 1
+        name = f"{stem}-{counter}.tar"
     archive = output_dir / name
     with tempfile.TemporaryDirectory(dir=output_dir, prefix=".backup-") as tmp:
         workdir = Path(tmp)
@@ -281,7 +293,7 @@ def create_backup(output_dir: Path, *, alias: str = "default", now: dt.datetime 
                 "size": path.stat().st_size,
                 "sha256": sha256_file(path),
             }
-            for path in _media_files(media_root)
+            for path in _media_files(media_root, skip=output_dir)
         }
         manifest = {
             "format": FORMAT_VERSION,
@@ -376,6 +388,9 @@ def read_archive(archive: Path, workdir: Path) -> dict:
 
 def _restore_postgresql(connection, dump: Path) -> None:
     env = _postgresql_env(connection.settings_dict)
+    # A portal still running holds locks on the tables: fail after a minute instead of waiting
+    # for ever (the single transaction then leaves everything as it was).
+    env["PGOPTIONS"] = "-c lock_timeout=60s"
     # Our own connection must not hold locks that pg_restore waits for.
     connection.close()
     _run(
@@ -407,23 +422,30 @@ def _restore_sqlite(connection, dump: Path) -> None:
 
 
 def _replace_media(source: Path, media_root: Path) -> None:
-    """Make MEDIA_ROOT hold exactly the archive's files: the new tree is put next to it and
-    swapped in, so a failure half-way leaves the old files in place."""
-    media_root.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=media_root.parent, prefix=f".{media_root.name}-new-"))
+    """Make MEDIA_ROOT hold exactly the archive's files. Everything moves by renames inside
+    MEDIA_ROOT itself, which may be a mount point (a Docker volume) that cannot be renamed:
+    the new tree is copied into a hidden directory there first, so a failure while copying
+    leaves the old files untouched."""
+    media_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=media_root, prefix=".restore-new-"))
+    old = Path(tempfile.mkdtemp(dir=media_root, prefix=".restore-old-"))
     try:
         if source.is_dir():
             shutil.copytree(source, staging, dirs_exist_ok=True)
-        old = None
-        if media_root.exists():
-            old = media_root.with_name(f".{media_root.name}-old-{os.getpid()}")
-            media_root.rename(old)
-        staging.rename(media_root)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        for entry in list(media_root.iterdir()):
+            if entry not in (staging, old):
+                entry.rename(old / entry.name)
+        for entry in list(staging.iterdir()):
+            entry.rename(media_root / entry.name)
+    except BaseException:
+        # Put back what was moved aside.
+        for entry in list(old.iterdir()):
+            if not (media_root / entry.name).exists():
+                entry.rename(media_root / entry.name)
+        raise
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def verify_database(manifest: dict, alias: str = "default") -> list[str]:

@@ -39,19 +39,15 @@ def database_config(
     options = config.setdefault("OPTIONS", {})
     options["connect_timeout"] = connect_timeout
     if pool_max > 0:
-        from psycopg_pool import ConnectionPool
-
-        # Django refuses persistent connections next to a pool: the pool keeps them.
+        # Django refuses persistent connections next to a pool: the pool keeps them. With
+        # CONN_HEALTH_CHECKS (left on) Django has the pool check each connection before handing
+        # it out, so one broken by a database restart is replaced instead of failing a request.
         config["CONN_MAX_AGE"] = 0
-        config["CONN_HEALTH_CHECKS"] = False
         options["pool"] = {
             "min_size": min(pool_min, pool_max),
             "max_size": pool_max,
             # Waiting for a free connection is bounded too (a full pool or a dead server).
             "timeout": pool_timeout,
-            # The pool checks a connection before handing it out, so one broken by a database
-            # restart is replaced instead of failing a request.
-            "check": ConnectionPool.check_connection,
         }
     return config
 

@@ -65,12 +65,11 @@ def queue_backlog(now: datetime | None = None) -> tuple[int, float | None]:
     """(tasks waiting to run, seconds the longest-waiting one has waited).
 
     The one place that knows where background work queues up: django-tasks' database backend
-    (django_tasks_db) when installed, and the report jobs (`reports.ReportJob`) as long as they
-    exist. A task deferred to run later counts from its run_after time, not from enqueueing.
+    (django_tasks_db) when it is installed, else the report jobs' own queue
+    (`reports.ReportJob` rows still queued). A task deferred to run later counts from its
+    run_after time, not from when it was enqueued.
     """
     now = now or timezone.now()
-    waiting = 0
-    oldest: datetime | None = None
     if apps.is_installed("django_tasks_db"):
         from django_tasks_db.models import DBTaskResult, get_date_max
 
@@ -87,23 +86,16 @@ def queue_backlog(now: datetime | None = None) -> tuple[int, float | None]:
                 ),
             )
         )
-        waiting += result["count"]
-        oldest = result["oldest"]
-    try:
+    else:
         report_job = apps.get_model("reports", "ReportJob")
-    except LookupError:
-        report_job = None
-    if report_job is not None:
         result = (
             report_job.objects.filter(status="queued")
             .order_by()
             .aggregate(count=Count("pk"), oldest=Min("created_at"))
         )
-        waiting += result["count"]
-        if result["oldest"] is not None and (oldest is None or result["oldest"] < oldest):
-            oldest = result["oldest"]
+    oldest = result["oldest"]
     wait = max((now - oldest).total_seconds(), 0.0) if oldest is not None else None
-    return waiting, wait
+    return result["count"], wait
 
 
 def check_queue() -> dict:
@@ -125,12 +117,25 @@ def check_queue() -> dict:
     return check
 
 
-def run_checks() -> dict:
-    checks = {"database": check_database(), "cache": check_cache()}
-    # Without a database the queue cannot be read; say so instead of a second error.
-    if checks["database"]["ok"]:
-        checks["queue"] = check_queue()
-    else:
-        checks["queue"] = {"ok": False, "error": "database unavailable"}
+CHECKS = ("database", "cache", "queue")
+
+
+def run_checks(only: set[str] | None = None) -> dict:
+    """Run every check, or those named in `only` (a load balancer asks for database and cache
+    alone, so that a queue backlog does not take every web container out of service)."""
+    wanted = [name for name in CHECKS if not only or name in only]
+    checks = {}
+    if "database" in wanted or "queue" in wanted:
+        database = check_database()
+        if "database" in wanted:
+            checks["database"] = database
+    if "cache" in wanted:
+        checks["cache"] = check_cache()
+    if "queue" in wanted:
+        # Without a database the queue cannot be read; say so instead of a second error.
+        if database["ok"]:
+            checks["queue"] = check_queue()
+        else:
+            checks["queue"] = {"ok": False, "error": "database unavailable"}
     status = "ok" if all(check["ok"] for check in checks.values()) else "unavailable"
     return {"status": status, "checks": checks}

@@ -273,7 +273,8 @@ def entries_download(request, fmt: str):
     filename = f"nap1325-entries-{language}.{fmt}"
     if fmt == "xlsx":
         # Write-only openpyxl streams rows to a temporary file; the response streams that file.
-        target = tempfile.TemporaryFile()
+        # FileResponse closes (and so deletes) the file once it is sent.
+        target = tempfile.TemporaryFile()  # noqa: SIM115
         write_xlsx(queryset, language, target)
         target.seek(0)
         return FileResponse(

@@ -101,7 +101,9 @@ class EntryFilter(filters.FilterSet):
             help_text=_("The goal's number within its plan."),
         )
     )
-    subgoal = documented({"type": "string", "pattern": TEXT_PATTERN, "maxLength": 20})(
+    subgoal = documented(
+        {"type": "string", "pattern": TEXT_PATTERN, "minLength": 1, "maxLength": 20}
+    )(
         filters.CharFilter(
             field_name="subgoal__number",
             label=_("Subgoal"),
@@ -128,7 +130,9 @@ class EntryFilter(filters.FilterSet):
         label=_("Kind of organisation"),
         choices=Organisation.Kind.choices,
     )
-    q = documented({"type": "string", "pattern": TEXT_PATTERN, "maxLength": MAX_QUERY_LENGTH})(
+    q = documented(
+        {"type": "string", "pattern": TEXT_PATTERN, "minLength": 1, "maxLength": MAX_QUERY_LENGTH}
+    )(
         filters.CharFilter(
             method="filter_text",
             label=_("Search text"),
@@ -189,5 +193,5 @@ class EntryFilter(filters.FilterSet):
             ("kind", _("All kinds")),
             ("organisation_kind", _("All kinds")),
         ):
-            field = form.fields[name]
-            field.choices = [("", label), *list(field.choices)[1:]]
+            # django-filter puts this label first, for the empty value.
+            form.fields[name].empty_label = label

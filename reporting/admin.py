@@ -7,6 +7,7 @@ from modeltranslation.admin import (
 
 from exchange.admin import ProgressExchangeMixin
 
+from .locking import VersionedAdminMixin, VersionedInlineMixin
 from .models import (
     CoverLetter,
     EntryComment,
@@ -32,7 +33,7 @@ ENTRY_RELATED = [
 
 
 @admin.register(ReportingRound)
-class ReportingRoundAdmin(admin.ModelAdmin):
+class ReportingRoundAdmin(VersionedAdminMixin, admin.ModelAdmin):
     list_display = ["plan", "year", "state", "opens_on", "deadline", "publish_at", "published_at"]
     list_filter = ["state", "plan"]
     search_fields = ["plan__short_name", "year"]
@@ -59,7 +60,7 @@ class ExampleInline(TranslationStackedInline):
 
 
 @admin.register(ProgressEntry)
-class ProgressEntryAdmin(ProgressExchangeMixin, TranslationAdmin):
+class ProgressEntryAdmin(VersionedAdminMixin, ProgressExchangeMixin, TranslationAdmin):
     list_display = ["organisation", "round", "goal", "subgoal", "indicator", "status", "updated_at"]
     list_filter = ["status", "round__plan", "round__year", "organisation", "goal__pillar"]
     search_fields = ["narrative", "organisation__abbreviation", "indicator__code"]
@@ -78,14 +79,14 @@ class ProgressEntryAdmin(ProgressExchangeMixin, TranslationAdmin):
     inlines = [ValueInline, ReferenceInline, ExampleInline]
 
 
-class SignatureInline(TranslationTabularInline):
+class SignatureInline(VersionedInlineMixin, TranslationTabularInline):
     model = LetterSignature
     extra = 0
     fields = ["position", "title", "name"]
 
 
 @admin.register(CoverLetter)
-class CoverLetterAdmin(TranslationAdmin):
+class CoverLetterAdmin(VersionedAdminMixin, TranslationAdmin):
     list_display = ["round", "date", "reference", "subject"]
     list_filter = ["round__plan"]
     search_fields = ["subject", "reference", "body"]
@@ -94,7 +95,7 @@ class CoverLetterAdmin(TranslationAdmin):
 
 
 @admin.register(PlanNarrative)
-class PlanNarrativeAdmin(TranslationAdmin):
+class PlanNarrativeAdmin(VersionedAdminMixin, TranslationAdmin):
     list_display = ["__str__", "plan", "kind", "goal", "position", "status", "updated_at"]
     list_filter = ["plan", "kind", "status"]
     search_fields = ["title", "body"]
@@ -130,7 +131,7 @@ class ExampleAdmin(TranslationAdmin):
 
 
 @admin.register(LetterSignature)
-class LetterSignatureAdmin(TranslationAdmin):
+class LetterSignatureAdmin(VersionedAdminMixin, TranslationAdmin):
     list_display = ["name", "title", "letter"]
     search_fields = ["name", "title"]
     list_select_related = ["letter__round__plan"]

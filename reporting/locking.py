@@ -25,9 +25,9 @@ class EditConflict(Exception):
         if current._meta.model_name == "progressentry":
             message = gettext("Someone else saved this entry while you were editing it.")
         else:
-            message = gettext(
-                "Someone else saved this %(object)s while you were editing it."
-            ) % {"object": current._meta.verbose_name}
+            message = gettext("Someone else saved this %(object)s while you were editing it.") % {
+                "object": current._meta.verbose_name
+            }
         super().__init__(message)
 
 

@@ -26,6 +26,20 @@ from .models import (
 )
 
 
+def _save_if_changed(instance, values: Mapping[str, Any]) -> bool:
+    """save_if_changed that also raises the version of a changed row (reporting.locking), so
+    someone who opened it before the load gets an edit conflict instead of overwriting it."""
+    changed = assign(instance, values)
+    if instance.pk is not None and not changed:
+        return False
+    if instance.pk is not None and hasattr(instance, "version"):
+        instance.version += 1
+    instance.full_clean()
+    instance.save()
+    return True
+
+
+@transaction.atomic
 def upsert_round(
     *,
     plan: Plan,
@@ -36,10 +50,10 @@ def upsert_round(
     publish_at: datetime.datetime | None = None,
     published_at: datetime.datetime | None = None,
 ) -> ReportingRound:
-    round_ = ReportingRound.objects.filter(plan=plan, year=year).first() or ReportingRound(
+    round_ = ReportingRound.objects.select_for_update().filter(
         plan=plan, year=year
-    )
-    save_if_changed(
+    ).first() or ReportingRound(plan=plan, year=year)
+    _save_if_changed(
         round_,
         {
             "opens_on": opens_on,
@@ -52,6 +66,7 @@ def upsert_round(
     return round_
 
 
+@transaction.atomic
 def upsert_letter(
     *,
     round_: ReportingRound,
@@ -64,8 +79,10 @@ def upsert_letter(
     body: Translations = None,
     signatures: Iterable[Mapping[str, Any]] = (),
 ) -> CoverLetter:
-    letter = CoverLetter.objects.filter(round=round_).first() or CoverLetter(round=round_)
-    save_if_changed(
+    letter = CoverLetter.objects.select_for_update().filter(round=round_).first() or CoverLetter(
+        round=round_
+    )
+    _save_if_changed(
         letter,
         {
             "date": date,
@@ -88,6 +105,7 @@ def upsert_letter(
     return letter
 
 
+@transaction.atomic
 def upsert_entry(
     *,
     round_: ReportingRound,
@@ -109,9 +127,10 @@ def upsert_entry(
 
     A change to an existing entry (its fields or its values) raises its version, so that
     someone who opened the entry before gets an edit conflict instead of silently overwriting
-    the loaded content.
+    the loaded content. The row stays locked from reading to writing, so an editor's save
+    cannot slip in between.
     """
-    entry = ProgressEntry.objects.filter(
+    entry = ProgressEntry.objects.select_for_update().filter(
         round=round_, organisation=organisation, goal=goal, subgoal=subgoal, indicator=indicator
     ).first() or ProgressEntry(
         round=round_, organisation=organisation, goal=goal, subgoal=subgoal, indicator=indicator
@@ -193,7 +212,7 @@ def _sync_positions(queryset, wanted: list[dict], new) -> None:
     """Make the ordered child rows equal `wanted`, touching only rows that differ."""
     existing = {row.position: row for row in queryset}
     for position, values in enumerate(wanted):
-        save_if_changed(existing.pop(position, None) or new(position), values)
+        _save_if_changed(existing.pop(position, None) or new(position), values)
     for row in existing.values():
         row.delete()
 

@@ -19,6 +19,7 @@ from indicators.models import Goal, Indicator, Organisation, Subgoal
 from notifications import services as notifications
 
 from . import access
+from .locking import EditConflict, check_version  # EditConflict: callers catch workflow's
 from .models import (
     EntryComment,
     EntryTransition,
@@ -28,14 +29,6 @@ from .models import (
 )
 
 Status = ProgressEntry.Status
-
-
-class EditConflict(Exception):
-    """Someone saved the entry after the acting user opened it."""
-
-    def __init__(self, current: ProgressEntry):
-        self.current = current
-        super().__init__(_("Someone else saved this entry while you were editing it."))
 
 
 def _deny(reason: str | None) -> None:
@@ -231,9 +224,13 @@ def add_comment(*, acting_user, entry: ProgressEntry, text: str) -> EntryComment
 
 
 @transaction.atomic
-def set_round_state(*, acting_user, round_: ReportingRound, state: str) -> ReportingRound:
-    """Open or close a round for editing."""
+def set_round_state(
+    *, acting_user, round_: ReportingRound, state: str, expected_version: int | None = None
+) -> ReportingRound:
+    """Open or close a round for editing. With `expected_version` (the version the page showed),
+    a round changed by someone else since is refused with EditConflict."""
     _deny(access.coordinate_denial(acting_user, round_))
+    round_ = check_version(ReportingRound, round_.pk, expected_version)
     allowed = {
         ReportingRound.State.PLANNED: {ReportingRound.State.OPEN},
         ReportingRound.State.OPEN: {ReportingRound.State.CLOSED},
@@ -245,6 +242,7 @@ def set_round_state(*, acting_user, round_: ReportingRound, state: str) -> Repor
             % {"from": round_.get_state_display().lower(), "to": state}
         )
     round_.state = state
+    round_.version += 1
     round_.full_clean()
     round_.save()
     return round_
@@ -252,17 +250,22 @@ def set_round_state(*, acting_user, round_: ReportingRound, state: str) -> Repor
 
 @transaction.atomic
 def schedule_publication(
-    *, acting_user, round_: ReportingRound, at: datetime.datetime | None = None
+    *,
+    acting_user,
+    round_: ReportingRound,
+    at: datetime.datetime | None = None,
+    expected_version: int | None = None,
 ) -> ReportingRound:
     """Publish the round's approved entries now, or at `at` (an embargo)."""
     _deny(access.coordinate_denial(acting_user, round_))
-    round_ = ReportingRound.objects.select_for_update().get(pk=round_.pk)
+    round_ = check_version(ReportingRound, round_.pk, expected_version)
     if round_.state == ReportingRound.State.PUBLISHED:
         raise ValidationError(_("This round is already published."))
     if not round_.entries.filter(status=Status.APPROVED).exists():
         raise ValidationError(_("No approved entries to publish."))
     now = timezone.now()
     round_.publish_at = at if at and at > now else now
+    round_.version += 1
     round_.save()
     if round_.publish_at <= now:
         publish_round(round_=round_, actor=acting_user)
@@ -273,12 +276,15 @@ def schedule_publication(
 def publish_round(*, round_: ReportingRound, actor=None) -> list[ProgressEntry]:
     """Make the approved entries public. Called at once, or by `publish_due_rounds` at the
     embargo time (then without a person acting)."""
+    check_version(ReportingRound, round_.pk, None)  # lock the round, then read it as it is now
+    round_.refresh_from_db()
     now = timezone.now()
     published = []
     for entry in round_.entries.select_for_update().filter(status=Status.APPROVED):
         published.append(_transition(entry, Status.PUBLISHED, actor, published_at=now))
     round_.state = ReportingRound.State.PUBLISHED
     round_.published_at = now
+    round_.version += 1
     round_.save()
     # Queued in the same transaction, so a round is never published without its freeze job;
     # the report worker renders and stores the documents, not this request.

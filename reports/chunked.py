@@ -118,7 +118,7 @@ def render_parts(
         _measure(part, render_html(report, part))
     body_pages = sum(part.pages for part in parts[1:])
     placeholder = "8" * len(str(body_pages + 10 * len(report.organisations or report.goals) + 9))
-    parts[0].toc_pages = {item: placeholder for item in _toc_anchors(report)}
+    parts[0].toc_pages = dict.fromkeys(_toc_anchors(report), placeholder)
     _measure(parts[0], render_html(report, parts[0]))
 
     # 2. Lay out each part for good and write it. The front part first: should its real page
@@ -137,13 +137,12 @@ def render_parts(
         if len(document.pages) != part.pages:  # layout is deterministic; never seen
             raise RuntimeError("A part of the report changed length between two layouts.")
         outline_pages += [
-            SimpleNamespace(height=page.height, bookmarks=page.bookmarks)
-            for page in document.pages
+            SimpleNamespace(height=page.height, bookmarks=page.bookmarks) for page in document.pages
         ]
         pdfs.append(document.write_pdf(**PDF_OPTIONS, pdf_identifier=identifier))
         del document
         gc.collect()  # the layout's reference cycles: free them before the next part
-    return join(pdfs, outline_pages, identifier)
+    return join(pdfs, outline_pages)
 
 
 def _anchors(document) -> dict:
@@ -184,8 +183,9 @@ def _number(parts: list[Part]) -> None:
 # -- joining the parts' PDFs ----------------------------------------------------------------------
 
 
-def join(pdfs: list[bytes], outline_pages: list, identifier: bytes) -> bytes:
-    """One PDF of the parts' PDFs, the first part's metadata and catalogue kept."""
+def join(pdfs: list[bytes], outline_pages: list) -> bytes:
+    """One PDF of the parts' PDFs, the first part's metadata and catalogue kept. The same
+    parts give the same bytes (the file identifier is derived from the content)."""
     import pikepdf
     from weasyprint.document import Document
 
@@ -252,7 +252,12 @@ def join(pdfs: list[bytes], outline_pages: list, identifier: bytes) -> bytes:
     _link_contents(out)
     _outline(out, Document.make_bookmark_tree(SimpleNamespace(pages=outline_pages), 0.75, True))
     buffer = io.BytesIO()
-    out.save(buffer, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    out.save(
+        buffer,
+        compress_streams=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        deterministic_id=True,
+    )
     for source in sources:
         source.close()
     out.close()
@@ -304,9 +309,7 @@ def _outline(out, tree) -> None:
 
     def items(subtrees):
         for title, (page, x, y), children, state in subtrees:
-            item = pikepdf.OutlineItem(
-                title, page, pikepdf.PageLocation.XYZ, left=x, top=y, zoom=0
-            )
+            item = pikepdf.OutlineItem(title, page, pikepdf.PageLocation.XYZ, left=x, top=y, zoom=0)
             item.children.extend(items(children))
             item.is_closed = state == "closed"
             yield item

@@ -83,6 +83,7 @@ def renderer_version() -> str:
     ):
         digest.update((Path(__file__).parent / "templates" / "reports" / name).read_bytes())
     digest.update((Path(__file__).parent / "docx.py").read_bytes())
+    digest.update((Path(__file__).parent / "chunked.py").read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -171,6 +172,8 @@ def render_pdf(
     parts = split(report, CHUNK_CHARS if chunk_chars is None else chunk_chars)
     if len(parts) > 1:
         return render_parts(report, parts, identifier=identifier, progress=progress)
+    if progress:
+        progress(35, _("Laying out the pages"))
     html = html if html is not None else render_html(report)
     document = HTML(string=html, base_url="file:///", url_fetcher=url_fetcher())
     return document.write_pdf(**PDF_OPTIONS, pdf_identifier=identifier)

@@ -1,8 +1,9 @@
 """Generating reports: one path for the command line, the web button and publication.
 
 `generate_report` builds the context and renders it, serving unchanged reports from the cache;
-`request_report` / `run_report_job` are the web button's background work; `freeze_report`
-stores the published documents for good.
+`request_report` / `queue_freeze` record a `ReportJob` and, once the transaction commits,
+enqueue the django-tasks task `reports.tasks.run_report_job`, which the database worker
+(`manage.py db_worker`) runs; `freeze_report` stores the published documents for good.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from reporting.models import (
 
 from .context import LAYOUTS, build_report, filename_stem
 from .models import Format, PublishedReport, ReportJob
-from .render import CONTENT_TYPES, FORMATS, render, render_html, render_pdf, renderer_version
+from .render import CONTENT_TYPES, FORMATS, render, render_pdf, renderer_version
 
 logger = logging.getLogger(__name__)
 CACHE_SECONDS = 7 * 24 * 3600
@@ -185,10 +186,8 @@ def generate_report(
         plan=plan, year=year, layout=layout, language=language, draft=draft, final=final
     )
     if fmt == "pdf":
-        progress(20, _("Writing the HTML"))
-        html = render_html(report)
-        progress(35, _("Laying out the pages"))
-        content = render_pdf(report, html)
+        progress(20, _("Laying out the pages"))
+        content = render_pdf(report, progress=progress)
     else:
         progress(30, _("Writing the document"))
         content = render(report, fmt)
@@ -211,7 +210,7 @@ def request_report(
     draft: bool = False,
     final: bool = False,
 ) -> ReportJob:
-    """Queue a report for `run_report_jobs`; coordinators of the plan only."""
+    """Queue a report for the worker; coordinators of the plan only."""
     denial = access.coordinate_denial(acting_user, round_)
     if denial:
         raise PermissionDenied(denial)
@@ -228,30 +227,42 @@ def request_report(
     )
     job.full_clean(exclude=["content"])
     job.save()
+    enqueue(job)
     return job
 
 
-def claim_next_job() -> ReportJob | None:
-    """Take the oldest waiting job; safe with several workers (the claim is one UPDATE)."""
-    for job_id in (
-        ReportJob.objects.filter(status=ReportJob.Status.QUEUED)
-        .order_by("created_at", "pk")
-        .values_list("pk", flat=True)[:10]
-    ):
-        claimed = ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.QUEUED).update(
-            status=ReportJob.Status.RUNNING, started_at=timezone.now(), progress=1
-        )
-        if claimed:
-            return ReportJob.objects.select_related("round__plan").get(pk=job_id)
-    return None
+def enqueue(job: ReportJob) -> None:
+    """Hand the job to the worker once the transaction that recorded it commits, so the worker
+    never looks for a job that is not there yet (or was rolled back)."""
+    from .tasks import run_report_job as task
+
+    transaction.on_commit(lambda: task.enqueue(job.pk))
+
+
+def claim_job(job_id: int) -> ReportJob | None:
+    """Take a waiting job; None if another worker took it or it is gone (the claim is one
+    UPDATE, so a job runs once even if its task is enqueued twice)."""
+    claimed = ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.QUEUED).update(
+        status=ReportJob.Status.RUNNING, started_at=timezone.now(), progress=1
+    )
+    if not claimed:
+        return None
+    return ReportJob.objects.select_related("round__plan").get(pk=job_id)
+
+
+def run_job(job_id: int) -> ReportJob | None:
+    """The worker's task body: claim the job and run it."""
+    job = claim_job(job_id)
+    return run_report_job(job) if job else None
 
 
 def queue_freeze(*, round_: ReportingRound, actor=None) -> ReportJob | None:
-    """Queue the storing of a published round's documents for `run_report_jobs`.
+    """Queue the storing of a published round's documents for the worker.
 
-    Called by `reporting.workflow.publish_round` inside the publishing transaction, so a round
-    is never published without it and publishing never renders inside a request. Nothing is
-    queued when the report is already stored or a freeze job is already waiting or running.
+    Called by `reporting.workflow.publish_round` inside the publishing transaction: the job is
+    recorded with the publication and its task enqueued when that commits, so publishing never
+    renders inside a request. Nothing is queued when the report is already stored or a freeze
+    job is already waiting or running.
     """
     if PublishedReport.objects.filter(round=round_).exists():
         return None
@@ -261,7 +272,7 @@ def queue_freeze(*, round_: ReportingRound, actor=None) -> ReportJob | None:
         status__in=(ReportJob.Status.QUEUED, ReportJob.Status.RUNNING),
     ).exists():
         return None
-    return ReportJob.objects.create(
+    job = ReportJob.objects.create(
         kind=ReportJob.Kind.FREEZE,
         round=round_,
         requested_by=actor,
@@ -270,6 +281,8 @@ def queue_freeze(*, round_: ReportingRound, actor=None) -> ReportJob | None:
         language=round_.plan.language,
         step=_("Waiting for the report worker"),
     )
+    enqueue(job)
+    return job
 
 
 def _run_freeze_job(job: ReportJob) -> None:
@@ -334,14 +347,20 @@ def run_report_job(job: ReportJob) -> ReportJob:
     return job
 
 
-def run_pending_jobs(limit: int | None = None) -> list[ReportJob]:
-    done = []
-    while limit is None or len(done) < limit:
-        job = claim_next_job()
-        if job is None:
-            break
-        done.append(run_report_job(job))
-    return done
+def run_pending_jobs() -> list[ReportJob]:
+    """Run the database worker until its queue is empty (`manage.py db_worker --batch`), in
+    this process; the jobs it finished, oldest first. For tests and `run_report_jobs`."""
+    from django.core.management import call_command
+
+    waiting = set(
+        ReportJob.objects.filter(status=ReportJob.Status.QUEUED).values_list("pk", flat=True)
+    )
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+    return list(
+        ReportJob.objects.filter(pk__in=waiting)
+        .exclude(status__in=(ReportJob.Status.QUEUED, ReportJob.Status.RUNNING))
+        .order_by("created_at", "pk")
+    )
 
 
 # -- publication: frozen documents ---------------------------------------------------------------

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: install what the tests need, then lint, migrations check and the three pytest
-# runs (SQLite, PostgreSQL, browser). A failed stage does not stop the later ones (set
+# `make test`: install what the tests need, then lint, migrations check, the three pytest
+# runs (SQLite, PostgreSQL, browser) and the database outage drill (bench/db_outage.py). A failed stage does not stop the later ones (set
 # FAIL_FAST=1 to stop); the exit status is non-zero when any stage failed.
 set -uo pipefail
 
@@ -73,7 +73,7 @@ stage system-deps scripts/install-system-deps.sh test || finish
 stage venv scripts/venv.sh dev || finish
 
 rm -rf test-results
-for target in lint migrations-check test-sqlite test-postgres test-browser; do
+for target in lint migrations-check test-sqlite test-postgres test-db-outage test-browser; do
 	if ! stage "$target" make "$target" && [[ -n "${FAIL_FAST:-}" ]]; then
 		finish
 	fi

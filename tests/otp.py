@@ -71,3 +71,13 @@ def enter_code(client: Client, user):
     response = client.post("/en/accounts/two-factor/", {"otp_token": fresh_code(user)})
     assert response.status_code == 302, response
     return response
+
+
+def pass_second_factor(page, username: str) -> None:
+    """In a browser test (Playwright), after the password: type the code on the code page."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username=username)
+    page.wait_for_url("**/accounts/two-factor/**")
+    page.fill("input[name=otp_token]", fresh_code(user))
+    page.click("form.otp-form button[type=submit]")

@@ -83,9 +83,7 @@ def test_entries_use_the_portal_filters(client, world):
     [mine] = world.add_entries(1, organisation=defence, narrative_nl="<p>Vrouwen</p>")
     world.add_entries(2)
     assert [e["id"] for e in results(client.get("/api/entries/?organisation=def"))] == [mine.pk]
-    assert [e["id"] for e in results(client.get("/api/entries/?q=Vrouwen&year=2021"))] == [
-        mine.pk
-    ]
+    assert [e["id"] for e in results(client.get("/api/entries/?q=Vrouwen&year=2021"))] == [mine.pk]
     assert results(client.get("/api/entries/?year=2022")) == []
     assert len(results(client.get("/api/entries/?pillar=participation&kind=count"))) == 3
 

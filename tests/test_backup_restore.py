@@ -253,3 +253,33 @@ def test_a_failing_tool_reports_its_error_without_the_password(monkeypatch):
         backup_module._run(["/usr/bin/pg_dump"], env)
     assert "pg_dump failed" in str(error.value)
     assert "s3cret-pass" not in str(error.value)
+
+
+def test_an_archive_of_another_database_engine_is_refused(demo_data, media, tmp_path):
+    archive = run_backup(tmp_path / "backups")
+    other = "sqlite" if connection.vendor == "postgresql" else "postgresql"
+    rebuilt = tmp_path / "other-engine.tar"
+    with tarfile.open(archive) as source, tarfile.open(rebuilt, "w") as target:
+        for member in source.getmembers():
+            content = source.extractfile(member).read()
+            if member.name == "manifest.json":
+                manifest = json.loads(content)
+                manifest["database"]["engine"] = other
+                content = json.dumps(manifest).encode()
+                member.size = len(content)
+            target.addfile(member, io.BytesIO(content))
+    before = database_checksums()
+
+    with pytest.raises(CommandError, match=rf"holds a {other} database.*Nothing was restored"):
+        run_restore(rebuilt)
+    assert database_checksums() == before
+
+
+def test_archives_written_into_media_root_are_not_backed_up_again(demo_data, media):
+    first = run_backup(media / "backups")
+    second = run_backup(media / "backups")
+
+    with tarfile.open(second) as tar:
+        names = tar.getnames()
+    assert first.exists() and second != first
+    assert not [name for name in names if name.startswith("media/backups")]

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.apps import apps
 from django.db import OperationalError, connection
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -43,13 +44,23 @@ def get_health(client):
 
 
 def queue_job(*, minutes_ago: int) -> ReportJob:
+    """A report job whose task has been waiting for the worker for `minutes_ago` minutes."""
     job = ReportJob.objects.create(
         round=RoundFactory(), format="pdf", layout="organisation", language="en"
     )
-    ReportJob.objects.filter(pk=job.pk).update(
-        created_at=timezone.now() - dt.timedelta(minutes=minutes_ago)
-    )
+    ReportJob.objects.filter(pk=job.pk).update(created_at=minutes_before(minutes_ago))
+    if apps.is_installed("django_tasks_db"):
+        from django_tasks_db.models import DBTaskResult
+
+        from reports.tasks import run_report_job
+
+        result = run_report_job.enqueue(job.pk)
+        DBTaskResult.objects.filter(id=result.id).update(enqueued_at=minutes_before(minutes_ago))
     return job
+
+
+def minutes_before(minutes: int):
+    return timezone.now() - dt.timedelta(minutes=minutes)
 
 
 def test_health_is_ok_when_everything_works(client):
@@ -112,10 +123,28 @@ def test_health_fails_when_a_task_waits_too_long(client, settings):
     assert queue["oldest_wait_seconds"] >= 30 * 60
 
 
-def test_finished_jobs_do_not_count_as_waiting():
-    job = queue_job(minutes_ago=120)
-    ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.DONE)
+def test_finished_tasks_do_not_count_as_waiting():
+    queue_job(minutes_ago=120)
+    assert queue_backlog()[0] == 1
+    if apps.is_installed("django_tasks_db"):
+        from django_tasks_db.models import DBTaskResult
+
+        DBTaskResult.objects.update(status="SUCCESSFUL")
+    else:
+        ReportJob.objects.update(status=ReportJob.Status.DONE)
     assert queue_backlog() == (0, None)
+
+
+def test_a_task_deferred_to_later_waits_from_its_run_after_time():
+    if not apps.is_installed("django_tasks_db"):
+        pytest.skip("django-tasks' database backend is not installed")
+    from django_tasks_db.models import DBTaskResult
+
+    queue_job(minutes_ago=120)
+    DBTaskResult.objects.update(run_after=minutes_before(5))
+    waiting, wait = queue_backlog()
+    assert waiting == 1
+    assert 4 * 60 < wait < 6 * 60
 
 
 def test_health_reveals_no_configuration(client, settings):
@@ -165,3 +194,23 @@ def test_an_outage_met_in_a_middleware_also_gives_the_503_page(client, django_us
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     assert "temporarily unavailable" in response.content.decode()
+
+
+def test_a_load_balancer_can_ask_for_database_and_cache_only(client, settings):
+    """A queue backlog is the worker's problem: the web containers stay in service."""
+    settings.HEALTH_QUEUE_MAX_WAIT = 60
+    queue_job(minutes_ago=30)
+    assert client.get("/health/").status_code == 503
+
+    response = client.get("/health/?check=database&check=cache")
+
+    assert response.status_code == 200
+    assert set(response.json()["checks"]) == {"database", "cache"}
+
+
+def test_the_container_health_check_sends_an_allowed_host():
+    from operations.healthcheck import host_header
+
+    assert host_header("nap1325.example.org,www.example.org") == "nap1325.example.org"
+    assert host_header("*, .example.org") == "example.org"
+    assert host_header("") == "localhost"

@@ -36,9 +36,7 @@ class World:
 
     def __init__(self):
         self.plan = PlanFactory(slug="nap-test", short_name="NAP-T")
-        self.round = RoundFactory(
-            plan=self.plan, year=2021, state=ReportingRound.State.PUBLISHED
-        )
+        self.round = RoundFactory(plan=self.plan, year=2021, state=ReportingRound.State.PUBLISHED)
         self.goal = GoalFactory(plan=self.plan, number=1, pillar="participation")
         self.subgoal = SubgoalFactory(goal=self.goal, number="1.a")
         self.indicator = IndicatorFactory(

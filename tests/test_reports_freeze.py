@@ -116,6 +116,8 @@ def approved():
 def test_publishing_queues_one_freeze_job_and_renders_nothing_in_the_request(
     approved, django_capture_on_commit_callbacks, monkeypatch
 ):
+    from django_tasks_db.models import DBTaskResult
+
     from reporting.workflow import publish_round
     from reports import services
     from reports.models import ReportJob
@@ -127,6 +129,13 @@ def test_publishing_queues_one_freeze_job_and_renders_nothing_in_the_request(
     [job] = ReportJob.objects.all()
     assert (job.kind, job.status, job.requested_by) == ("freeze", "queued", world.coordinator)
     assert not PublishedReport.objects.exists()
+    # The worker's task was enqueued on commit: django-tasks' database backend holds it.
+    [task] = DBTaskResult.objects.all()
+    assert (task.status, task.task_path, task.args_kwargs["args"]) == (
+        "READY",
+        "reports.tasks.run_report_job",
+        [job.pk],
+    )
 
 
 def test_the_worker_freezes_pdf_docx_and_html_once_and_a_correction_is_explicit(
@@ -135,6 +144,7 @@ def test_the_worker_freezes_pdf_docx_and_html_once_and_a_correction_is_explicit(
     from reporting.workflow import publish_round
     from reports.models import ReportJob
     from reports.services import queue_freeze, run_pending_jobs
+    from reports.tasks import run_report_job as run_report_job_task
 
     world, entry = approved
     with django_capture_on_commit_callbacks(execute=True):
@@ -154,10 +164,12 @@ def test_the_worker_freezes_pdf_docx_and_html_once_and_a_correction_is_explicit(
     entry.narrative_nl = "<p>Later gewijzigd.</p>"
     entry.save()
     assert queue_freeze(round_=world.round) is None  # already stored: nothing to queue
-    ReportJob.objects.create(
+    again = ReportJob.objects.create(
         kind="freeze", round=world.round, format="pdf", layout="organisation", language="nl"
     )
-    run_pending_jobs()
+    run_report_job_task.enqueue(again.pk)
+    [again] = run_pending_jobs()
+    assert again.status == "done"
     assert PublishedReport.objects.count() == 3
     for document in PublishedReport.objects.all():
         assert bytes(document.content) == bytes(stored[document.format].content)

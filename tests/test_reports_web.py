@@ -49,9 +49,15 @@ def test_only_coordinators_see_the_report_page(client, world, username):
     assert not ReportJob.objects.exists()
 
 
-def test_button_queues_a_job_that_the_worker_renders_with_progress_and_download(client, world):
+def test_button_queues_a_job_that_the_worker_renders_with_progress_and_download(
+    client, world, django_capture_on_commit_callbacks
+):
     client.force_login(world.coordinator)
-    response = client.post(page_url(world), {"format": "docx", "layout": "goal", "language": "nl"})
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(
+            page_url(world), {"format": "docx", "layout": "goal", "language": "nl"}
+        )
+    assert len(callbacks) == 1  # the worker's task, enqueued once the job is committed
     job = ReportJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("reports:job", args=[job.pk])
@@ -73,9 +79,12 @@ def test_button_queues_a_job_that_the_worker_renders_with_progress_and_download(
 
 
 @pytest.mark.parametrize("fmt", ["html", "docx"])
-def test_command_line_and_web_button_give_the_same_bytes(client, world, tmp_path, fmt):
+def test_command_line_and_web_button_give_the_same_bytes(
+    client, world, tmp_path, fmt, django_capture_on_commit_callbacks
+):
     client.force_login(world.coordinator)
-    client.post(page_url(world), {"format": fmt, "layout": "organisation", "language": "en"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(page_url(world), {"format": fmt, "layout": "organisation", "language": "en"})
     [job] = run_pending_jobs()
     web = client.get(reverse("reports:job-download", args=[job.pk])).content
     output = tmp_path / f"report.{fmt}"
@@ -92,11 +101,14 @@ def test_command_line_and_web_button_give_the_same_bytes(client, world, tmp_path
     assert output.read_bytes() == web
 
 
-def test_command_line_and_web_button_give_the_same_pdf_text(client, world, tmp_path):
+def test_command_line_and_web_button_give_the_same_pdf_text(
+    client, world, tmp_path, django_capture_on_commit_callbacks
+):
     import subprocess
 
     client.force_login(world.coordinator)
-    client.post(page_url(world), {"format": "pdf", "layout": "goal", "language": "nl"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(page_url(world), {"format": "pdf", "layout": "goal", "language": "nl"})
     [job] = run_pending_jobs()
     web = tmp_path / "web.pdf"
     web.write_bytes(client.get(reverse("reports:job-download", args=[job.pk])).content)
@@ -204,3 +216,24 @@ def test_every_change_to_what_the_report_prints_changes_the_cache_key(world):
     assert key() == key()  # nothing changed: the same key
     choices = {key(fmt="html"), key(language="fr"), key(draft=True), key(final=True), key()}
     assert len(choices) == 5
+
+
+def test_a_job_runs_once_even_if_its_task_is_enqueued_twice(
+    client, world, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from reports.tasks import run_report_job
+
+    client.force_login(world.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(page_url(world), {"format": "html", "layout": "goal", "language": "nl"})
+    job = ReportJob.objects.get()
+    run_report_job.enqueue(job.pk)
+    [done] = run_pending_jobs()
+    assert done.pk == job.pk and done.status == ReportJob.Status.DONE
+    results = sorted(DBTaskResult.objects.values_list("status", "return_value"))
+    assert results == [("SUCCESSFUL", "done"), ("SUCCESSFUL", "skipped")]
+    output = open("/dev/null", "w")  # noqa: SIM115
+    call_command("run_report_jobs", stdout=output)  # nothing left: runs nothing
+    assert ReportJob.objects.get().finished_at == done.finished_at

@@ -181,7 +181,7 @@ def test_cookies_are_secure_and_out_of_reach_of_scripts():
 
 @pytest.mark.django_db
 def test_static_files_are_served_by_whitenoise():
-    response = Client().get("/" + settings.STATIC_URL + "js/session.js")
+    response = Client().get(settings.STATIC_URL + "js/session.js")
     assert response.status_code == 200
     assert response.__class__.__name__ == "WhiteNoiseFileResponse"
     assert response["X-Content-Type-Options"] == "nosniff"

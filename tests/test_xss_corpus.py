@@ -216,9 +216,7 @@ def stored_problems(markup: str | None) -> list[str]:
     return problems
 
 
-def page_problems(
-    markup: str, *, style_element: bool = False, refresh: bool = False
-) -> list[str]:
+def page_problems(markup: str, *, style_element: bool = False, refresh: bool = False) -> list[str]:
     """What in a page could run script that the portal did not write: scripts only from the
     portal's static files, no script-capable elements, event handlers or script URLs."""
     static = settings.STATIC_URL
@@ -520,6 +518,9 @@ TEXT = "<script>alert('xss')</script><img src=x onerror=alert('xss')>\"'><svg on
 def shown(world):
     """Entries, a letter and plan texts full of payloads, in every place a page shows them."""
     plan = world.plan
+    # The plan's short name and the letter's reference go into the report's <style> (running
+    # headers), as CSS strings.
+    plan.short_name = "</style><script>alert(1)</script>"
     for code in LANGUAGES:
         setattr(plan, f"description_{code}", BLOB)
         setattr(world.goal, f"description_{code}", BLOB)
@@ -554,6 +555,7 @@ def shown(world):
         EntryComment.objects.create(entry=entry, author=world.coordinator, text=TEXT)
     CoverLetter.objects.create(
         round=world.round,
+        reference="'\"></style><img src=x onerror=alert(1)>\\",
         subject_nl=TEXT,
         subject_en=TEXT,
         salutation_nl=TEXT,
@@ -612,7 +614,9 @@ def test_coordination_review_page_shows_no_script(client, world, shown):
         url = reverse(name, args=[world.plan.slug, world.round.year, entry.pk])
         _assert_page_safe(client.get(url, secure=True))
     for name in ("coordination:queue", "coordination:dashboard"):
-        _assert_page_safe(client.get(reverse(name, args=[world.plan.slug, world.round.year]), secure=True))
+        _assert_page_safe(
+            client.get(reverse(name, args=[world.plan.slug, world.round.year]), secure=True)
+        )
 
 
 def _public_urls(world, shown) -> list[str]:

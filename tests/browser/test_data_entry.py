@@ -7,6 +7,7 @@ import pytest
 
 from reporting.models import Example, ProgressEntry
 from tests.factories import CategoryFactory, IndicatorFactory, ResponsibilityFactory
+from tests.otp import pass_second_factor
 from tests.roles import build_world
 
 PASSWORD = "correct horse battery staple"
@@ -35,6 +36,7 @@ def log_in(page, base_url, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("input[type=submit]")
+    pass_second_factor(page, username)
     page.wait_for_url(re.compile(r"/en/report/$"))
 
 

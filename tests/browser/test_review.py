@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from reporting import workflow
 from reporting.models import ProgressEntry
 from tests.factories import IndicatorFactory, ResponsibilityFactory
+from tests.otp import pass_second_factor
 from tests.roles import build_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,6 +39,7 @@ def log_in(browser, live_server, username, next_path):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.locator(".login-form").get_by_role("button", name="Log in").click()
+    pass_second_factor(page, username)
     expect(page).to_have_url(f"{live_server.url}{next_path}")
     return context, page
 

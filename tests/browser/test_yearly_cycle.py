@@ -32,6 +32,7 @@ from tests.factories import (
     RoundFactory,
     UserFactory,
 )
+from tests.otp import pass_second_factor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -136,6 +137,7 @@ def workspace_login(session: Session, username: str):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("input[type=submit]")
+    pass_second_factor(page, username)
     expect(page).to_have_url(session.base_url + "/nl/report/")
     expect(page.locator("h1")).to_have_text(nl("Worklist"))
 
@@ -149,6 +151,7 @@ def portal_login(session: Session, username: str, next_path: str):
     form.get_by_label(nl("Username")).fill(username)
     form.get_by_label(nl("Password")).fill(PASSWORD)
     form.get_by_role("button", name=nl("Log in")).click()
+    pass_second_factor(page, username)
     expect(page).to_have_url(session.base_url + next_path)
 
 

@@ -15,8 +15,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--output",
-            default=str(Path(settings.BASE_DIR) / "var" / "backups"),
-            help="Directory for the archive (default: var/backups in the project).",
+            default=str(settings.BACKUP_DIR),
+            help="Directory for the archive (default: BACKUP_DIR, var/backups in the project).",
         )
         parser.add_argument("--database", default="default", help="Database alias.")
 
