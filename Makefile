@@ -18,8 +18,8 @@ PYTEST := $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 NO_TESTS_FAILS := || { rc=$$?; [ $$rc -ne 5 ] || echo "error: pytest collected no tests" >&2; exit $$rc; }
 
 .PHONY: help demo run install install-dev system-deps system-deps-runtime lint format \
-	migrations-check messages test test-sqlite test-postgres test-db-outage test-browser pg-start \
-	pg-stop clean
+	migrations-check deploy-check messages test test-sqlite test-postgres test-db-outage test-browser pg-start \
+	pg-stop clean bench
 
 help:
 	@echo "make demo              install, migrate, load the demo data and run the portal on :8000"
@@ -27,6 +27,7 @@ help:
 	@echo "make lint              ruff check + ruff format --check"
 	@echo "make format            ruff format + ruff check --fix"
 	@echo "make migrations-check  fail when a model change has no migration"
+	@echo "make deploy-check      check --deploy and collectstatic with the production settings"
 	@echo "make messages          update the nl/en/fr catalogues (makemessages) and compile them"
 	@echo "make test-sqlite       pytest (not browser) on SQLite"
 	@echo "make test-postgres     pytest (not browser) on a throw-away PostgreSQL 15 (scripts/pg.sh)"
@@ -34,6 +35,7 @@ help:
 	@echo "make test-browser      pytest -m browser in headless Chromium"
 	@echo "make run               runserver on 127.0.0.1:8000 without reloading the demo"
 	@echo "make pg-start|pg-stop  the throw-away PostgreSQL used by test-postgres"
+	@echo "make bench             benchmarks (pages, API, saving, report) at 1x/10x/100x data, targets"
 	@echo "make clean             remove the venv, var/, test results and caches"
 	@echo "Extra pytest arguments: make test-sqlite PYTEST_ARGS='-k plan -x'"
 
@@ -82,6 +84,18 @@ format: $(DEV_STAMP)
 migrations-check: $(DEV_STAMP)
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
+# The production settings (DEBUG off, a real-looking key, a host name): Django's deployment
+# checks must pass with warnings counted as failures and nothing silenced, and the hashed,
+# compressed static files must build (a file that a stylesheet names but that is missing fails).
+DEPLOY_ENV := env -u DJANGO_SETTINGS_MODULE -u DEBUG DEBUG=false ALLOWED_HOSTS=nap1325.example.org \
+	SECRET_KEY=deploy-check-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
+
+deploy-check: $(DEV_STAMP)
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	$(DEPLOY_ENV) STATIC_ROOT="$$tmp" $(PY) manage.py collectstatic --no-input --verbosity 0 \
+		&& echo "collectstatic: hashed and compressed static files built"
+
 # Interface translations: extract every marked string into the catalogues under locale/ (and
 # an app's own locale/ when it has one), keep existing translations, then compile the .mo files,
 # which are committed. Translate new or fuzzy entries in the .po files, then run it again.
@@ -117,6 +131,11 @@ test-browser: system-deps $(DEV_STAMP)
 	@mkdir -p $(RESULTS)
 	env -u DATABASE_URL $(PY) -m pytest -m browser $(PYTEST_ARGS) \
 		--junitxml=$(RESULTS)/browser.xml $(NO_TESTS_FAILS)
+
+# Benchmarks of issue #7 on PostgreSQL + gunicorn with production settings, load from wrk;
+# prints each target met or missed. Figures in var/bench/; see bench/RESULTS.md.
+bench: system-deps $(DEV_STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 pg-start:
 	@scripts/pg.sh start

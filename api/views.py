@@ -11,13 +11,14 @@ from django.db.models import F, Prefetch, Q
 from django.http import JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, routers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
 from indicators.models import DisaggregationCategory, Goal, Indicator, Organisation, Plan, Subgoal
-from public.filters import EntryFilter, published_entries
+from public.filters import SLUG_PATTERN, EntryFilter, published_entries
 from reporting.models import Example, ProgressValue, Reference
 
 from . import filters, serializers
@@ -25,8 +26,9 @@ from .pagination import PublicPagination
 from .schema import LANGUAGE_CODES, PublicAutoSchema
 from .throttling import PublicAnonThrottle
 
-_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
-_ID = re.compile(r"[0-9]{1,18}")
+_SLUG_CHARACTERS = re.compile(SLUG_PATTERN.strip("^$"))
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+SLUG_PATH = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, pattern=SLUG_PATTERN)
 
 
 class PublicReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
@@ -59,18 +61,26 @@ class PublicReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
             request.LANGUAGE_CODE = language
 
     def get_object(self):
-        # A malformed id or slug is simply not found: it never reaches the database, where an
-        # oversized number or a NUL byte would be an error.
-        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
-        pattern = _SLUG if self.lookup_field == "slug" else _ID
-        if not pattern.fullmatch(value):
-            raise NotFound
+        # A malformed id or slug is a 400 and an impossible one (too long, too large) a 404;
+        # neither reaches the database, where a NUL byte or an oversized number is an error.
+        name = self.lookup_url_kwarg or self.lookup_field
+        value = self.kwargs.get(name, "")
+        if self.lookup_field == "slug":
+            if not _SLUG_CHARACTERS.fullmatch(value):
+                raise ValidationError({name: [_("Enter a valid slug.")]})
+            if len(value) > 80:
+                raise NotFound
+        else:
+            if not _INTEGER.fullmatch(value):
+                raise ValidationError({name: [_("Enter a whole number.")]})
+            if len(value) > 20 or not 0 < int(value) < 2**63:
+                raise NotFound
         return super().get_object()
 
 
 @extend_schema_view(
     list=extend_schema(summary="List the public action plans"),
-    retrieve=extend_schema(summary="One action plan"),
+    retrieve=extend_schema(summary="One action plan", parameters=[SLUG_PATH]),
 )
 class PlanViewSet(PublicReadOnlyViewSet):
     serializer_class = serializers.PlanSerializer
@@ -134,7 +144,7 @@ class IndicatorViewSet(PublicReadOnlyViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="List the organisations of public plans"),
-    retrieve=extend_schema(summary="One organisation"),
+    retrieve=extend_schema(summary="One organisation", parameters=[SLUG_PATH]),
 )
 class OrganisationViewSet(PublicReadOnlyViewSet):
     serializer_class = serializers.OrganisationSerializer

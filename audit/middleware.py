@@ -18,7 +18,7 @@ VALID_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}$")
 DENIED = frozenset({401, 403, 429})
 
 
-def _trusted(remote_addr: str) -> bool:
+def trusted(remote_addr: str) -> bool:
     """Whether the request comes from one of settings.TRUSTED_PROXIES (addresses or networks)."""
     networks = getattr(settings, "TRUSTED_PROXIES", ())
     if not networks or not remote_addr:
@@ -32,7 +32,7 @@ def _trusted(remote_addr: str) -> bool:
 
 def request_id_for(request) -> str:
     given = request.META.get("HTTP_X_REQUEST_ID", "")
-    if given and VALID_ID.match(given) and _trusted(request.META.get("REMOTE_ADDR", "")):
+    if given and VALID_ID.match(given) and trusted(request.META.get("REMOTE_ADDR", "")):
         return given
     return uuid.uuid4().hex
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import ipaddress
 import logging
 import re
 import uuid
@@ -71,7 +72,25 @@ def diff(old: dict, new: dict, ignore: frozenset = frozenset()) -> dict:
 
 
 def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: behind trusted proxies, the last address they were given that is
+    not one of their own (X-Forwarded-For from anyone else could be forged)."""
+    from .middleware import trusted
+
+    address = request.META.get("REMOTE_ADDR") or None
+    if address and trusted(address):
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        for candidate in reversed([a for a in forwarded if a]):
+            if not trusted(candidate):
+                return candidate if _is_ip(candidate) else address
+    return address
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _path(request) -> str:

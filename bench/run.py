@@ -165,6 +165,22 @@ class Server:
                 time.sleep(0.3)
         raise RuntimeError("gunicorn did not answer within 60 s")
 
+    def settle(self, path: str, limit: float = 60.0) -> None:
+        """Wait until requests left over from the last run are served: wrk stops with requests
+        in flight, and sync workers serve them (queued) before the next run's first request."""
+        deadline = time.monotonic() + limit
+        quick = 0
+        while quick < 3 and time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                request = urllib.request.Request(
+                    self.base + path, headers={"X-Forwarded-Proto": "https"}
+                )
+                urllib.request.urlopen(request, timeout=limit).read()
+            except OSError:
+                time.sleep(0.2)
+            quick = quick + 1 if time.monotonic() - started < 0.05 else 0
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -218,13 +234,18 @@ def collect_static(env: dict) -> None:
 
 
 def static_digest() -> str:
+    """What collectstatic's output depends on: the project's static files (by content) and the
+    installed packages (by version, e.g. the vendored Swagger UI)."""
+    from importlib import metadata
+
     digest = hashlib.sha1()
     for directory in [ROOT / "static", *ROOT.glob("*/static")]:
         for path in sorted(directory.rglob("*")):
             if path.is_file():
-                stat = path.stat()
-                digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    digest.update((ROOT / "pyproject.toml").read_bytes())
+                digest.update(str(path.relative_to(ROOT)).encode())
+                digest.update(path.read_bytes())
+    versions = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    digest.update("\n".join(versions).encode())
     return digest.hexdigest()
 
 
@@ -285,10 +306,14 @@ def main() -> int:
         levels = [1, 10, 50] if size == "10x" else [1, 50]
         server = Server(env, args.workers, OUT)
         try:
+            # Warm-up: every worker loads its URLconf, templates and static file index, and
+            # fills its page cache.
             for path in urls.values():
-                wrk(server.base + path, 10, 1)  # warm-up: each worker's cache
+                wrk(server.base + path, args.workers, 2)
+                server.settle(static_url)
             for name, path in urls.items():
                 for connections in levels:
+                    server.settle(static_url)
                     figures = wrk(server.base + path, connections, args.duration)
                     entry["load"].setdefault(name, {})[str(connections)] = figures
                     log(

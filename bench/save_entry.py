@@ -36,6 +36,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=60)
     args = parser.parse_args()
     django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from accounts.models import Membership, User
     from indicators.models import Organisation
     from reporting import workflow
@@ -70,13 +73,15 @@ def main() -> None:
             row.save()
 
         started = time.perf_counter()
-        workflow.save_entry(
-            acting_user=user,
-            entry=entry,
-            expected_version=entry.version,
-            save_related=save_related,
-        )
+        with CaptureQueriesContext(connection) as queries:
+            workflow.save_entry(
+                acting_user=user,
+                entry=entry,
+                expected_version=entry.version,
+                save_related=save_related,
+            )
         elapsed = (time.perf_counter() - started) * 1000
+        query_count = len(queries.captured_queries)
         if number >= 3:  # the first saves warm up connections and caches
             times.append(elapsed)
     emit(
@@ -85,6 +90,7 @@ def main() -> None:
             "p50": percentile(times, 50),
             "p95": percentile(times, 95),
             "max": max(times),
+            "queries": query_count,
             "history": ProgressEntry.history.model.objects.count(),
         }
     )

@@ -171,6 +171,9 @@ def _postgresql_env(settings_dict: dict[str, Any]) -> dict[str, str]:
         "PGPASSWORD": settings_dict.get("PASSWORD"),
         "PGDATABASE": settings_dict.get("NAME"),
         "PGSSLMODE": options.get("sslmode"),
+        "PGSSLROOTCERT": options.get("sslrootcert"),
+        "PGSSLCERT": options.get("sslcert"),
+        "PGSSLKEY": options.get("sslkey"),
         "PGCONNECT_TIMEOUT": options.get("connect_timeout"),
     }
     env.update({key: str(value) for key, value in pairs.items() if value not in (None, "")})

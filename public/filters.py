@@ -113,10 +113,16 @@ class EntryFilter(filters.FilterSet):
         )
     )
     pillar = filters.ChoiceFilter(
-        field_name="goal__pillar", label=_("Pillar"), choices=Pillar.choices
+        field_name="goal__pillar",
+        label=_("Pillar"),
+        choices=Pillar.choices,
+        empty_label=_("All pillars"),
     )
     kind = filters.ChoiceFilter(
-        field_name="indicator__kind", label=_("Kind of indicator"), choices=Indicator.Kind.choices
+        field_name="indicator__kind",
+        label=_("Kind of indicator"),
+        choices=Indicator.Kind.choices,
+        empty_label=_("All kinds"),
     )
     organisation = documented({"type": "string", "pattern": SLUG_PATTERN, "maxLength": 80})(
         SlugFilter(
@@ -129,6 +135,7 @@ class EntryFilter(filters.FilterSet):
         field_name="organisation__kind",
         label=_("Kind of organisation"),
         choices=Organisation.Kind.choices,
+        empty_label=_("All kinds"),
     )
     q = documented(
         {"type": "string", "pattern": TEXT_PATTERN, "minLength": 1, "maxLength": MAX_QUERY_LENGTH}
@@ -169,7 +176,7 @@ class EntryFilter(filters.FilterSet):
         return messages
 
     def add_choices(self) -> None:
-        """Fill the drop-downs of the HTML form (two queries); the API does not need them."""
+        """Fill the drop-downs of the HTML form (three queries); the API does not need them."""
         form = self.form
         plans = Plan.objects.public().order_by("country", "-first_year")
         form.fields["plan"].widget.choices = [
@@ -188,10 +195,3 @@ class EntryFilter(filters.FilterSet):
             ("", _("All organisations")),
             *sorted(((org.slug, org.name) for org in organisations), key=lambda choice: choice[1]),
         ]
-        for name, label in (
-            ("pillar", _("All pillars")),
-            ("kind", _("All kinds")),
-            ("organisation_kind", _("All kinds")),
-        ):
-            # django-filter puts this label first, for the empty value.
-            form.fields[name].empty_label = label

@@ -7,7 +7,7 @@ from modeltranslation.admin import (
 
 from exchange.admin import ProgressExchangeMixin
 
-from .locking import VersionedAdminMixin, VersionedInlineMixin
+from .locking import ParentVersionAdminMixin, VersionedAdminMixin, VersionedInlineMixin
 from .models import (
     CoverLetter,
     EntryComment,
@@ -103,7 +103,7 @@ class PlanNarrativeAdmin(VersionedAdminMixin, TranslationAdmin):
 
 
 @admin.register(ProgressValue)
-class ProgressValueAdmin(admin.ModelAdmin):
+class ProgressValueAdmin(ParentVersionAdminMixin, admin.ModelAdmin):
     list_display = ["entry", "category", "value"]
     list_filter = ["entry__round__plan", "entry__round__year"]
     search_fields = ["entry__indicator__code", "entry__organisation__abbreviation"]
@@ -113,7 +113,7 @@ class ProgressValueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(admin.ModelAdmin):
+class ReferenceAdmin(ParentVersionAdminMixin, admin.ModelAdmin):
     list_display = ["citation", "title", "kind", "entry"]
     list_filter = ["kind", "entry__round__plan"]
     search_fields = ["citation", "title", "url"]
@@ -122,7 +122,7 @@ class ReferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Example)
-class ExampleAdmin(TranslationAdmin):
+class ExampleAdmin(ParentVersionAdminMixin, TranslationAdmin):
     list_display = ["title", "country", "partner", "entry"]
     list_filter = ["entry__round__plan", "country"]
     search_fields = ["title", "partner"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -44,15 +45,21 @@ def check_version(model: type[models.Model], pk, expected_version: int | None) -
 def conflict_text(current: models.Model) -> str:
     return gettext(
         "Someone else saved this %(object)s (now version %(version)s) while you were editing it. "
-        "Your changes are still in the form and were not saved. Compare them with the saved "
-        "version, then save again to replace it."
+        "Your changes are still in the form and were not saved. Open the page again in another "
+        "tab to compare them with the saved version, then save here to replace it."
     ) % {"object": current._meta.verbose_name, "version": current.version}
 
 
 class VersionedFormMixin:
     """For a ModelForm of a model with `version`: the version the form was opened on travels as
     a hidden field; a save after someone else's is refused with the user's input kept, and the
-    hidden field moves to the saved version so that saving again is a deliberate choice."""
+    hidden field moves to the saved version so that saving again is a deliberate choice.
+
+    `check_unchanged`: the main form of a change page is always checked and always raises the
+    version (the admin saves it, and its inlines may change without it); an inline row only
+    when it changed, as only changed rows are saved."""
+
+    check_unchanged = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,7 +72,8 @@ class VersionedFormMixin:
             return cleaned
         # Nothing but the version differs: saving writes back what is stored, overwriting
         # nothing (an unchanged inline row, for instance).
-        if not [name for name in self.changed_data if name != VERSION_FIELD]:
+        changed = [name for name in self.changed_data if name != VERSION_FIELD]
+        if not (changed or self.check_unchanged):
             return cleaned
         expected = cleaned.get(VERSION_FIELD)
         if expected is None:
@@ -81,13 +89,17 @@ class VersionedFormMixin:
         return cleaned
 
 
-def versioned_form(form_class: type[forms.ModelForm]) -> type[forms.ModelForm]:
+def versioned_form(
+    form_class: type[forms.ModelForm], *, check_unchanged: bool = False
+) -> type[forms.ModelForm]:
     if issubclass(form_class, VersionedFormMixin):
         return form_class
     # Declared on the class, so the admin's form factory accepts it in `fields`.
     field = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     return type(
-        f"Versioned{form_class.__name__}", (VersionedFormMixin, form_class), {VERSION_FIELD: field}
+        f"Versioned{form_class.__name__}",
+        (VersionedFormMixin, form_class),
+        {VERSION_FIELD: field, "check_unchanged": check_unchanged},
     )
 
 
@@ -96,7 +108,7 @@ class VersionedAdminMixin:
     one transaction, so the row stays locked from the check to the save)."""
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = versioned_form(kwargs.get("form") or self.form)
+        kwargs["form"] = versioned_form(kwargs.get("form") or self.form, check_unchanged=True)
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
@@ -121,6 +133,31 @@ class VersionedInlineMixin:
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
         return fields if VERSION_FIELD in fields else [*fields, VERSION_FIELD]
+
+
+class ParentVersionAdminMixin:
+    """For rows that belong to a versioned object but have a change page of their own (an
+    entry's figures, examples and references): saving or deleting one raises the parent's
+    version, so whoever has the parent open gets a conflict instead of writing back the old
+    rows."""
+
+    version_parent = "entry"
+
+    def _raise_parent_versions(self, parent_ids):
+        parent = self.model._meta.get_field(self.version_parent).related_model
+        parent.objects.filter(pk__in=list(parent_ids)).update(version=F("version") + 1)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._raise_parent_versions([getattr(obj, f"{self.version_parent}_id")])
+
+    def delete_model(self, request, obj):
+        self._raise_parent_versions([getattr(obj, f"{self.version_parent}_id")])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        self._raise_parent_versions(queryset.values_list(f"{self.version_parent}_id", flat=True))
+        super().delete_queryset(request, queryset)
 
 
 def _flat(fields):

@@ -5,7 +5,8 @@
 #
 #   runtime  what `make demo` needs: venv support for Python 3.11, WeasyPrint's libraries, fonts,
 #            gettext (`make messages`: makemessages and compilemessages)
-#   test     runtime + PostgreSQL 15, Chromium (browser tests), poppler-utils (PDF checks)
+#   test     runtime + PostgreSQL 15, Chromium (browser tests), poppler-utils (PDF checks),
+#            wrk (make bench)
 #
 # Runs `apt-get update` once, and only when something is missing. Works as root; otherwise
 # uses sudo. Never prompts (DEBIAN_FRONTEND=noninteractive).
@@ -67,6 +68,8 @@ if [[ "$profile" == test ]]; then
 	want postgresql /usr/lib/postgresql/15/bin/initdb
 	want chromium /usr/bin/chromium
 	want poppler-utils pdftotext
+	# make bench: the HTTP load generator
+	want wrk wrk
 fi
 
 if ((${#missing[@]} == 0)); then

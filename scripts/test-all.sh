@@ -73,7 +73,7 @@ stage system-deps scripts/install-system-deps.sh test || finish
 stage venv scripts/venv.sh dev || finish
 
 rm -rf test-results
-for target in lint migrations-check test-sqlite test-postgres test-db-outage test-browser; do
+for target in lint migrations-check deploy-check test-sqlite test-postgres test-db-outage test-browser; do
 	if ! stage "$target" make "$target" && [[ -n "${FAIL_FAST:-}" ]]; then
 		finish
 	fi

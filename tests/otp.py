@@ -74,10 +74,15 @@ def enter_code(client: Client, user):
 
 
 def pass_second_factor(page, username: str) -> None:
-    """In a browser test (Playwright), after the password: type the code on the code page."""
+    """In a browser test (Playwright), after the password: type the code on the code page, or,
+    for an account without an authenticator yet, enrol the one the setup page offers."""
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(username=username)
-    page.wait_for_url("**/accounts/two-factor/**")
-    page.fill("input[name=otp_token]", fresh_code(user))
+    page.wait_for_selector("form.otp-form input[name=otp_token]")
+    if "/two-factor/setup/" in page.url:
+        code = current_code(TOTPDevice.objects.get(user=user, confirmed=False))
+    else:
+        code = fresh_code(user)
+    page.fill("input[name=otp_token]", code)
     page.click("form.otp-form button[type=submit]")

@@ -138,9 +138,13 @@ def test_language_by_parameter_or_header(client, world):
         "/api/organisations/?kind=nonsense",
         "/api/plans/?lang=%00",
         "/api/entries/?year=",
+        "/api/entries/abc/",
+        "/api/entries/1%00/",
+        "/api/plans/no%00such/",
+        "/api/organisations/%F0%9F%92%A9/",
     ],
 )
-def test_malformed_parameters_give_400(client, world, url):
+def test_malformed_parameters_and_ids_give_400(client, world, url):
     response = client.get(url)
     assert response.status_code == 400, response.content
     assert response["Content-Type"] == "application/json"
@@ -150,15 +154,15 @@ def test_malformed_parameters_give_400(client, world, url):
     "url",
     [
         "/api/entries/99999999999999999999999/",
-        "/api/entries/abc/",
-        "/api/entries/1%00/",
-        "/api/plans/no%00such/",
-        "/api/organisations/%F0%9F%92%A9/",
+        "/api/entries/-5/",
+        "/api/entries/123456/",
+        "/api/plans/no-such-plan/",
+        "/api/plans/" + "x" * 100 + "/",
         "/api/nothing/here/",
         "/api/entries/?page=999",
     ],
 )
-def test_unknown_or_malformed_ids_give_a_json_404(client, world, url):
+def test_unknown_ids_give_a_json_404(client, world, url):
     response = client.get(url)
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"

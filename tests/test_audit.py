@@ -462,3 +462,12 @@ def test_text_log_format_is_available(settings):
         assert stream.getvalue().rstrip().endswith("INFO audit [] hallo")
     finally:
         configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+
+
+def test_the_client_address_comes_from_trusted_proxies_only(settings):
+    middleware = AuditMiddleware(lambda request: HttpResponse(status=403))
+    forwarded = {"HTTP_X_FORWARDED_FOR": "203.0.113.9, 10.0.0.7"}
+    middleware(RequestFactory().get("/", **forwarded))
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "10.0.0.0/8"]
+    middleware(RequestFactory().get("/", **forwarded))
+    assert [event.ip for event in events(action=Action.DENIED)] == ["127.0.0.1", "203.0.113.9"]

@@ -277,7 +277,8 @@ def test_the_pool_settings_work_with_a_real_postgresql():
         f"postgres://{current['USER']}:{current['PASSWORD'] or ''}@{current['HOST']}:"
         f"{current['PORT']}/{current['NAME']}"
     )
-    handler = ConnectionHandler({"pooled": database_config(url, pool_min=1, pool_max=2)})
+    pooled_settings = database_config(url, pool_min=1, pool_max=2)
+    handler = ConnectionHandler({"default": pooled_settings, "pooled": pooled_settings})
     pooled = handler["pooled"]
     try:
         with pooled.cursor() as cursor:

@@ -12,6 +12,7 @@ from reporting import workflow
 from reporting.locking import EditConflict, VersionedFormMixin
 from reporting.models import (
     CoverLetter,
+    Example,
     LetterSignature,
     PlanNarrative,
     ProgressEntry,
@@ -320,3 +321,41 @@ def test_loading_changed_letters_and_rounds_raises_their_version(world):
     assert CoverLetter.objects.get().version == 1
     upsert_letter(round_=round_, subject="Brief", body="<p>b</p>")
     assert CoverLetter.objects.get().version == 2
+
+
+def test_admin_inline_only_changes_on_a_stale_page_are_refused(client, world, admin_user):
+    entry = ADMIN_CASES["entry"][0](world)
+    client.force_login(admin_user)
+    page = client.get(admin_url(entry))
+    ProgressEntry.objects.filter(pk=entry.pk).update(narrative_en="<p>Theirs</p>", version=2)
+    # Only a reference is added; the entry's own fields are as the page showed them.
+    data = form_data(
+        page,
+        **{
+            "references-TOTAL_FORMS": "1",
+            "references-0-kind": "document",
+            "references-0-title": "Mine",
+            "references-0-position": "0",
+        },
+    )
+    response = client.post(admin_url(entry), data)
+    assert response.status_code == 200
+    assert "while you were editing" in str(response.context["adminform"].form.non_field_errors())
+    assert not entry.references.exists()
+    assert ProgressEntry.objects.get(pk=entry.pk).narrative_en == "<p>Theirs</p>"
+
+
+def test_admin_changes_to_an_entrys_rows_raise_the_entrys_version(client, world, admin_user):
+    entry = ADMIN_CASES["entry"][0](world)
+    example = Example.objects.create(entry=entry, title_nl="Voorbeeld")
+    client.force_login(admin_user)
+    url = reverse("admin:reporting_example_change", args=[example.pk])
+    response = client.post(url, form_data(client.get(url), title_nl="Ander voorbeeld"))
+    assert response.status_code == 302
+    assert ProgressEntry.objects.get(pk=entry.pk).version == entry.version + 1
+    # So the editor who had the entry open gets a conflict instead of writing old rows back.
+    with pytest.raises(EditConflict):
+        workflow.save_entry(acting_user=world.editor, entry=entry, expected_version=entry.version)
+    delete = reverse("admin:reporting_example_delete", args=[example.pk])
+    client.post(delete, {"post": "yes"})
+    assert ProgressEntry.objects.get(pk=entry.pk).version == entry.version + 2

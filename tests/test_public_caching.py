@@ -104,3 +104,11 @@ def test_nothing_is_cached_when_switched_off(client, settings, plan, django_asse
     OrganisationFactory()
     with django_assert_num_queries(3):  # plans, latest rounds and their documents; no stamp
         client.get("/en/")
+
+
+def test_the_feed_is_cached_with_its_content_type(client, cached, plan, django_assert_num_queries):
+    first = client.get("/en/plans/cached/feed/")
+    with django_assert_num_queries(1):
+        again = client.get("/en/plans/cached/feed/")
+    assert again.content == first.content
+    assert again["Content-Type"].startswith("application/atom+xml")

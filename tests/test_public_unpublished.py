@@ -79,8 +79,9 @@ def unpublished(demo):
         organisation = OrganisationFactory(slug=f"secret-{number}", name_en=f"{MARKER} org")
         # An organisation that only has unpublished entries (its page must not exist).
         secret_entry(round_2022, organisation, goal, status, f"s{number}")
-        secret_entry(round_2022, defence, goal, status, f"g{number}", subgoal=subgoal)
         secret_entry(round_2021, organisation, goal, status, f"i{number}", indicator=indicator)
+    # A draft of an organisation that also has published entries.
+    secret_entry(round_2022, defence, goal, Status.DRAFT, "defence", subgoal=subgoal)
     # A closed round (not published) whose entries are approved, and one whose entries say
     # published while the round itself is not (must still not show).
     closed = RoundFactory(plan=plan, year=2023, state=ReportingRound.State.CLOSED)

@@ -97,15 +97,6 @@ def test_behind_a_tls_proxy_the_forwarded_scheme_is_trusted_only_when_configured
     assert values["hsts"][0] == 600
 
 
-def test_collectstatic_builds_the_hashed_compressed_files(tmp_path):
-    result = manage("collectstatic", "--no-input", env=production_env(STATIC_ROOT=str(tmp_path)))
-    assert result.returncode == 0, result.stdout + result.stderr
-    manifest = json.loads((tmp_path / "staticfiles.json").read_text())
-    hashed = manifest["paths"]["js/session.js"]
-    assert hashed != "js/session.js"
-    assert (tmp_path / (hashed + ".gz")).exists()
-
-
 # --- headers ----------------------------------------------------------------------------------
 
 

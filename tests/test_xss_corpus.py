@@ -610,9 +610,10 @@ def test_workspace_entry_pages_show_no_script(client, world, shown):
 def test_coordination_review_page_shows_no_script(client, world, shown):
     client.force_login(world.coordinator)
     entry = shown["submitted"]
-    for name in ("coordination:review", "coordination:diff"):
-        url = reverse(name, args=[world.plan.slug, world.round.year, entry.pk])
-        _assert_page_safe(client.get(url, secure=True))
+    review = reverse("coordination:review", args=[world.plan.slug, world.round.year, entry.pk])
+    assert "after a script" in _assert_page_safe(client.get(review, secure=True))
+    diff = reverse("coordination:diff", args=[world.plan.slug, world.round.year, entry.pk])
+    _assert_page_safe(client.get(diff, secure=True))
     for name in ("coordination:queue", "coordination:dashboard"):
         _assert_page_safe(
             client.get(reverse(name, args=[world.plan.slug, world.round.year]), secure=True)
@@ -630,6 +631,8 @@ def _public_urls(world, shown) -> list[str]:
         ("public:organisation", [world.ministry.slug]),
         ("public:signatories", [plan.slug]),
         ("public:status", [plan.slug]),
+        ("public:organisations", []),
+        ("public:reports", [plan.slug]),
     ]
     urls = []
     for name, args in candidates:
@@ -643,8 +646,15 @@ def _public_urls(world, shown) -> list[str]:
 def test_public_pages_show_no_script(client, world, shown):
     urls = _public_urls(world, shown)
     assert reverse("public:plan", args=[world.plan.slug]) in urls
+    shown_text = []
     for url in urls:
-        _assert_page_safe(client.get(url, secure=True))
+        content = _assert_page_safe(client.get(url, secure=True))
+        if "after a script" in content:  # the published narrative, sanitised
+            shown_text.append(url)
+    # Not vacuous: the published entry's text is on the pages that show entries.
+    indicator = reverse("public:indicator", args=[world.plan.slug, world.indicator.code])
+    if indicator in urls:
+        assert indicator in shown_text
 
 
 @pytest.mark.parametrize("layout", ["organisation", "goal"])
@@ -656,6 +666,7 @@ def test_report_html_shows_no_script(world, shown, layout, language):
         )
         document = render_html(report)
         assert page_problems(document, style_element=True) == []
+        assert "after a script" in document
 
 
 def test_final_report_html_shows_no_script(world, shown):
