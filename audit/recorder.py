@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import ipaddress
 import logging
 import re
 import uuid
@@ -12,6 +11,8 @@ import uuid
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.fields.files import FieldFile
+
+from accounts.security import client_ip
 
 from . import context
 from .models import AuditEvent
@@ -72,25 +73,8 @@ def diff(old: dict, new: dict, ignore: frozenset = frozenset()) -> dict:
 
 
 def _client_ip(request) -> str | None:
-    """The client's address: behind trusted proxies, the last address they were given that is
-    not one of their own (X-Forwarded-For from anyone else could be forged)."""
-    from .middleware import trusted
-
-    address = request.META.get("REMOTE_ADDR") or None
-    if address and trusted(address):
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        for candidate in reversed([a for a in forwarded if a]):
-            if not trusted(candidate):
-                return candidate if _is_ip(candidate) else address
-    return address
-
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
+    # The same address login throttling uses: X-Forwarded-For only from TRUSTED_PROXIES.
+    return client_ip(request) or None
 
 
 def _path(request) -> str:

@@ -32,6 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import contextlib
+
 from bench.common import (
     PAGES,
     PYTHON,
@@ -130,7 +132,9 @@ def build_database(server_url: str, size: str, static_root: str, reuse: bool) ->
 # --- server and load -------------------------------------------------------------------------
 class Server:
     def __init__(self, env: dict, workers: int, log_dir: Path):
+        self.database_url = env["DATABASE_URL"]
         self.port = free_port()
+        self.access_log = log_dir / f"access-{self.port}.log"
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = open(log_dir / f"gunicorn-{self.port}.log", "w")  # noqa: SIM115
         self.process = subprocess.Popen(
@@ -142,7 +146,7 @@ class Server:
                 "--workers",
                 str(workers),
                 "--access-logfile",
-                str(log_dir / f"access-{self.port}.log"),
+                str(self.access_log),
             ],
             env=env,
             cwd=ROOT,
@@ -165,12 +169,13 @@ class Server:
                 time.sleep(0.3)
         raise RuntimeError("gunicorn did not answer within 60 s")
 
-    def settle(self, path: str, limit: float = 60.0) -> None:
+    def settle(self, path: str, limit: float = 60.0) -> int:
         """Wait until requests left over from the last run are served: wrk stops with requests
         in flight, and sync workers serve them (queued) before the next run's first request."""
         deadline = time.monotonic() + limit
-        quick = 0
+        quick = made = 0
         while quick < 3 and time.monotonic() < deadline:
+            made += 1
             started = time.monotonic()
             try:
                 request = urllib.request.Request(
@@ -180,6 +185,44 @@ class Server:
             except OSError:
                 time.sleep(0.2)
             quick = quick + 1 if time.monotonic() - started < 0.05 else 0
+        return made
+
+    def served(self) -> int:
+        """Requests served so far, from gunicorn's access log (one line each)."""
+        try:
+            with open(self.access_log, "rb") as log_file:
+                return sum(1 for _line in log_file)
+        except OSError:
+            return 0
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by gunicorn (master and workers) and by the PostgreSQL backends
+        of its database: the cost of the requests whatever else runs on the machine."""
+        import psycopg
+
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        with contextlib.suppress(OSError):
+            pids += [int(pid) for pid in children.read_text().split()]
+        name = self.database_url.rpartition("/")[2]
+        with psycopg.connect(self.database_url, autocommit=True) as connection:
+            pids += [
+                row[0]
+                for row in connection.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> "
+                    "pg_backend_pid()",
+                    [name],
+                )
+            ]
+        total = 0.0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            # utime and stime: fields 14 and 15 of stat, 12 and 13 after the command name.
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def stop(self) -> None:
         self.process.terminate()
@@ -314,12 +357,21 @@ def main() -> int:
             for name, path in urls.items():
                 for connections in levels:
                     server.settle(static_url)
+                    served, cpu = server.served(), server.cpu_seconds()
                     figures = wrk(server.base + path, connections, args.duration)
+                    # Served requests include those wrk left in flight; the settling requests
+                    # (cheap static files) are left out.
+                    probes = server.settle(static_url)
+                    served = server.served() - served - probes
+                    figures["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(served, 1)
+                    figures["capacity"] = (
+                        (os.cpu_count() or 1) * 1000 / max(figures["cpu_ms"], 0.01)
+                    )
                     entry["load"].setdefault(name, {})[str(connections)] = figures
                     log(
                         f"{size} {name} c={connections}: {figures['rps']:.0f} req/s, "
                         f"p95 {figures['p95']:.1f} ms, errors {figures['errors']}, "
-                        f"load {figures['load']}"
+                        f"CPU {figures['cpu_ms']:.1f} ms/request, load {figures['load']}"
                     )
         finally:
             server.stop()
@@ -399,7 +451,10 @@ def targets(results: dict) -> str:
                     f"{name}: p95 ≤ 100 ms at 50 clients, 10x, 0 errors",
                     mark(ok),
                     f"p95 {figures['p95']:.1f} ms, p99 {figures['p99']:.1f} ms, "
-                    f"{figures['rps']:.0f} req/s, {figures['errors']} errors",
+                    f"{figures['rps']:.0f} req/s, {figures['errors']} errors; "
+                    f"CPU {figures['cpu_ms']:.1f} ms/request, so about "
+                    f"{50 * figures['cpu_ms'] / (results['machine']['cpus'] or 1):.0f} ms "
+                    "mean at 50 clients on idle cores",
                 )
             )
             if static:
@@ -408,7 +463,9 @@ def targets(results: dict) -> str:
                     (
                         f"{name}: ≥ 50% of static req/s at 50 clients",
                         mark(share >= CEILING_SHARE),
-                        f"{figures['rps']:.0f} / {static['rps']:.0f} req/s = {share:.0%}",
+                        f"{figures['rps']:.0f} / {static['rps']:.0f} req/s = {share:.0%}; "
+                        f"by CPU per request {static['cpu_ms']:.1f} / {figures['cpu_ms']:.1f} ms"
+                        f" = {static['cpu_ms'] / max(figures['cpu_ms'], 0.01):.0%}",
                     )
                 )
     one, hundred = sizes.get("1x"), sizes.get("100x")
@@ -477,14 +534,33 @@ def targets(results: dict) -> str:
 
 
 def load_table(results: dict) -> str:
-    lines = ["size  page            clients   req/s    p50 ms   p95 ms   p99 ms  errors  load"]
+    lines = [
+        "size  page            clients   req/s    p50 ms   p95 ms   p99 ms  errors  "
+        "CPU ms/req  load"
+    ]
     for size, entry in results["sizes"].items():
         for name, levels in entry["load"].items():
             for clients, f in levels.items():
                 lines.append(
                     f"{size:<5} {name:<15} {clients:>7} {f['rps']:>7.0f} {f['p50']:>8.1f} "
-                    f"{f['p95']:>8.1f} {f['p99']:>8.1f} {f['errors']:>7} {f['load']:>5}"
+                    f"{f['p95']:>8.1f} {f['p99']:>8.1f} {f['errors']:>7} "
+                    f"{f.get('cpu_ms', float('nan')):>10.1f} {f['load']:>5}"
                 )
+    lines.append("")
+    lines.append("size  page            HTTP    bytes  queries  uncached render p50 / p95 ms")
+    for size, entry in results["sizes"].items():
+        for name, page in entry["pages"].items():
+            lines.append(
+                f"{size:<5} {name:<15} {page['status']:>4} {page['bytes']:>8} "
+                f"{page['queries']:>8}  {page['p50']:>8.1f} / {page['p95']:.1f}"
+            )
+    for size, entry in results["sizes"].items():
+        save = entry.get("save")
+        if save:
+            lines.append(
+                f"{size}: saving an entry p50 {save['p50']:.1f} ms, p95 {save['p95']:.1f} ms, "
+                f"{save['queries']} queries per save"
+            )
     for size, entry in results["sizes"].items():
         data = entry.get("data") or {}
         if data:

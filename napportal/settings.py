@@ -150,6 +150,7 @@ _DATABASE_OPTIONS = {
     "pool_min": env_int("DATABASE_POOL_MIN", 0),
     "pool_max": env_int("DATABASE_POOL_MAX", 0),
     "pool_timeout": env_int("DATABASE_POOL_TIMEOUT", 3),
+    "statement_timeout_ms": env_int("DATABASE_STATEMENT_TIMEOUT", 0),
 }
 DATABASES = {
     "default": database_config(

@@ -118,6 +118,8 @@ def _postgresql_table_names(cursor) -> list[str]:
 
 def _postgresql_checksums(connection) -> dict[str, dict[str, Any]]:
     with connection.cursor() as cursor:
+        # Reading every table may take longer than a web request may (DATABASE_STATEMENT_TIMEOUT).
+        cursor.execute("SET statement_timeout = 0")
         return table_checksums(cursor, _postgresql_table_names(cursor), connection.ops.quote_name)
 
 
@@ -202,6 +204,8 @@ def _postgresql_snapshot(connection) -> Iterator[str]:
     try:
         with raw.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            # Reading every table may take longer than a web request may.
+            cursor.execute("SET LOCAL statement_timeout = 0")
             cursor.execute("SELECT pg_export_snapshot()")
             (snapshot,) = cursor.fetchone()
         yield snapshot

@@ -27,17 +27,21 @@ def database_config(
     pool_min: int = 0,
     pool_max: int = 0,
     pool_timeout: int = 3,
+    statement_timeout_ms: int = 0,
 ) -> dict[str, Any]:
     """One entry of DATABASES for `url`.
 
     `connect_timeout` bounds how long a request waits for an unreachable server, so that a
-    database outage gives a quick 503 instead of a hung worker that gunicorn kills.
+    database outage gives a quick 503 instead of a hung worker that gunicorn kills;
+    `statement_timeout_ms` (0 = none) does the same for a query stuck behind a lock.
     """
     config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
     if config["ENGINE"] != POSTGRESQL:
         return config
     options = config.setdefault("OPTIONS", {})
     options["connect_timeout"] = connect_timeout
+    if statement_timeout_ms > 0:
+        options["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
     if pool_max > 0:
         # Django refuses persistent connections next to a pool: the pool keeps them. With
         # CONN_HEALTH_CHECKS (left on) Django has the pool check each connection before handing

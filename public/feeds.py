@@ -12,6 +12,8 @@ from .templatetags.portal import scope_url
 
 
 class PlanProgressFeed(Feed):
+    """One instance serves every request: keep no per-request state on it."""
+
     feed_type = Atom1Feed
 
     def get_object(self, request, slug):
@@ -30,7 +32,6 @@ class PlanProgressFeed(Feed):
         return reverse("public:feed", args=[plan.slug])
 
     def items(self, plan):
-        self.plan = plan
         return selectors.feed_entries(plan)
 
     def item_title(self, entry):
@@ -47,12 +48,14 @@ class PlanProgressFeed(Feed):
 
     def item_description(self, entry):
         if entry.not_reported:
-            reason = localized(entry, "not_reported_reason", fallback=self.plan.language).text
+            reason = localized(
+                entry, "not_reported_reason", fallback=entry.round.plan.language
+            ).text
             return f"{entry.get_not_reported_display()}: {reason}"
-        return localized(entry, "narrative", fallback=self.plan.language).text
+        return localized(entry, "narrative", fallback=entry.round.plan.language).text
 
     def item_link(self, entry):
-        url = scope_url(self.plan, entry.goal, entry.subgoal, entry.indicator)
+        url = scope_url(entry.round.plan, entry.goal, entry.subgoal, entry.indicator)
         return f"{url}#entry-{entry.pk}"
 
     def item_guid(self, entry):

@@ -51,7 +51,9 @@ def published_rounds():
 
 def published_entries():
     """Published entries of public plans, in published rounds: the only entries shown."""
-    return ProgressEntry.objects.filter(round__plan__in=public_plans())
+    return ProgressEntry.objects.published().filter(
+        round__plan__in=public_plans(), round__state=ReportingRound.State.PUBLISHED
+    )
 
 
 def published_reports():
@@ -564,7 +566,7 @@ def status_page(slug: str) -> dict:
 
 def feed_entries(plan: Plan, limit: int = 50) -> list[ProgressEntry]:
     return list(
-        with_details(published_entries().filter(round__plan=plan)).order_by("-published_at", "-pk")[
-            :limit
-        ]
+        with_details(published_entries().filter(round__plan=plan))
+        .select_related("round__plan")
+        .order_by("-published_at", "-pk")[:limit]
     )

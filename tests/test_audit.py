@@ -471,3 +471,21 @@ def test_the_client_address_comes_from_trusted_proxies_only(settings):
     settings.TRUSTED_PROXIES = ["127.0.0.1", "10.0.0.0/8"]
     middleware(RequestFactory().get("/", **forwarded))
     assert [event.ip for event in events(action=Action.DENIED)] == ["127.0.0.1", "203.0.113.9"]
+
+
+def test_a_login_locked_out_by_throttling_is_a_429_refusal(settings):
+    user = UserFactory(username="doelwit")
+    user.set_password(PASSWORD)
+    user.save()
+    client = Client()
+    answers = [
+        client.post(reverse("login"), {"username": "doelwit", "password": WRONG_PASSWORD})
+        for _attempt in range(settings.AXES_FAILURE_LIMIT + 1)
+    ]
+    assert answers[-1].status_code == 429
+    refused = events(action=Action.DENIED)
+    assert [(e.status_code, e.path) for e in refused][-1] == (429, reverse("login"))
+    assert refused[-1].request_id == answers[-1][HEADER]
+    failures = events(action=Action.LOGIN_FAILED)
+    assert len(failures) >= settings.AXES_FAILURE_LIMIT
+    assert {e.actor_name for e in failures} == {"doelwit"}

@@ -185,6 +185,18 @@ def test_a_pool_replaces_persistent_connections():
     assert config["CONN_MAX_AGE"] == 0
 
 
+def test_a_statement_timeout_is_passed_to_postgresql():
+    config = database_config("postgres://u@db:5432/napportal", statement_timeout_ms=30000)
+    assert config["OPTIONS"]["options"] == "-c statement_timeout=30000"
+    assert "options" not in database_config("postgres://u@db:5432/napportal")["OPTIONS"]
+
+
+def test_web_queries_end_before_gunicorn_kills_the_worker(compose, monkeypatch):
+    variable = compose["services"]["web"]["environment"]["DATABASE_STATEMENT_TIMEOUT"]
+    milliseconds = int(re.search(r":-(\d+)\}", variable).group(1))
+    assert 0 < milliseconds / 1000 < load_gunicorn_config(monkeypatch)["timeout"]
+
+
 def test_sqlite_has_no_postgresql_options():
     config = database_config("sqlite:////tmp/x.sqlite3", conn_max_age=60)
     assert config["ENGINE"] == "django.db.backends.sqlite3"
@@ -277,13 +289,13 @@ def test_the_pool_settings_work_with_a_real_postgresql():
         f"postgres://{current['USER']}:{current['PASSWORD'] or ''}@{current['HOST']}:"
         f"{current['PORT']}/{current['NAME']}"
     )
-    pooled_settings = database_config(url, pool_min=1, pool_max=2)
+    pooled_settings = database_config(url, pool_min=1, pool_max=2, statement_timeout_ms=1234)
     handler = ConnectionHandler({"default": pooled_settings, "pooled": pooled_settings})
     pooled = handler["pooled"]
     try:
         with pooled.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            assert cursor.fetchone() == (1,)
+            cursor.execute("SHOW statement_timeout")
+            assert cursor.fetchone() == ("1234ms",)
         assert pooled.pool is not None
         assert pooled.pool.max_size == 2
     finally:

@@ -285,3 +285,19 @@ def test_demo_accounts_share_a_published_authenticator_secret(demo, settings, ca
     assert "JZAVAMJTGI2S2ZDFNVXS25DPORYC2MRQ" in out
     devices = TOTPDevice.objects.filter(user__username="admin", confirmed=True)
     assert [device.key for device in devices] == [DEMO_TOTP_KEY]
+
+
+def test_behind_a_trusted_proxy_throttling_uses_the_forwarded_client_address(settings):
+    from django.test import RequestFactory
+
+    from accounts.security import client_ip
+
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    factory = RequestFactory()
+    proxied = factory.get(
+        "/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="6.6.6.6, 192.0.2.7, 10.0.0.9"
+    )
+    # The right-most address that is not one of our proxies; the left part can be forged.
+    assert client_ip(proxied) == "192.0.2.7"
+    direct = factory.get("/", REMOTE_ADDR="192.0.2.8", HTTP_X_FORWARDED_FOR="6.6.6.6")
+    assert client_ip(direct) == "192.0.2.8"

@@ -17,6 +17,15 @@ pytestmark = pytest.mark.django_db
 FAST = ("html", "docx")
 
 
+@pytest.fixture(autouse=True)
+def worker_keeps_the_test_transaction(monkeypatch):
+    """The database worker recycles connections between tasks (`close_old_connections`),
+    which would close the test's transaction on PostgreSQL; in tests it keeps the connection."""
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+
+
 @pytest.fixture
 def published():
     world = build_world(state="published")

@@ -14,6 +14,15 @@ from tests.roles import build_world
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def worker_keeps_the_test_transaction(monkeypatch):
+    """The database worker recycles connections between tasks (`close_old_connections`),
+    which would close the test's transaction on PostgreSQL; in tests it keeps the connection."""
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+
+
 @pytest.fixture
 def world():
     world = build_world()

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.middleware.csrf import get_token
 from django.urls import reverse
 
+from accounts.otp import needs_second_factor
 from accounts.sessions import seconds_left
 
 register = template.Library()
@@ -14,6 +15,10 @@ def session_meta(context):
     to warn, where to renew it, the CSRF token for that POST and where to log in again."""
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
+        return {"active": False}
+    user = request.user
+    if not user.is_verified() and needs_second_factor(user):
+        # Halfway through logging in (the code page): nothing to keep alive yet.
         return {"active": False}
     return {
         "active": True,
