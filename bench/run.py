@@ -317,6 +317,8 @@ def main() -> int:
     started = time.monotonic()
     sizes = [size.strip() for size in args.sizes.split(",") if size.strip()]
     OUT.mkdir(parents=True, exist_ok=True)
+    for old_log in [*OUT.glob("access-*.log"), *OUT.glob("gunicorn-*.log")]:
+        old_log.unlink()
     results: dict = {"machine": machine(), "sizes": {}, "workers": args.workers}
     log(f"machine: {results['machine']}")
 

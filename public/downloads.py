@@ -28,6 +28,7 @@ from django.db.models import F, QuerySet
 from django.http import FileResponse, Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from exchange.tabular import escape_cell, format_decimal
 from indicators.i18n import active_language
@@ -260,6 +261,7 @@ def json_chunks(queryset: QuerySet, language: str) -> Iterator[str]:
 # --- The view ---------------------------------------------------------------------------------
 
 
+@require_safe
 def entries_download(request, fmt: str):
     """`/entries/download.<csv|xlsx|json>?<the entry page's filters>`."""
     if fmt not in FORMATS:

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db.models import F, Prefetch
 from django.shortcuts import render
 from django.utils.text import Truncator
+from django.views.decorators.http import require_safe
 
 from exchange.tabular import format_decimal
 from indicators.i18n import localized
@@ -15,6 +16,7 @@ from .filters import EntryFilter, published_entries
 PAGE_SIZE = 20
 
 
+@require_safe
 def entry_list(request):
     filterset = EntryFilter(request.GET, queryset=published_entries(), request=request)
     filterset.add_choices()

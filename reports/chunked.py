@@ -190,13 +190,11 @@ def join(pdfs: list[bytes], outline_pages: list) -> bytes:
     from weasyprint.document import Document
 
     out = pikepdf.open(io.BytesIO(pdfs[0]))
-    sources = [pikepdf.open(io.BytesIO(data)) for data in pdfs[1:]]
     structure = out.Root.StructTreeRoot
     document_element = structure.K[0]
     nums = pikepdf.Array()
     names: dict[str, pikepdf.Object] = {}
     key = 0
-    names_seen: list = [out]
 
     def parent_tree(pdf) -> dict[int, pikepdf.Object]:
         entries = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
@@ -211,7 +209,12 @@ def join(pdfs: list[bytes], outline_pages: list) -> bytes:
             return out.copy_foreign(value)
         return value
 
-    for source in (None, *sources):
+    for number, data in enumerate((None, *pdfs[1:])):
+        # One part open at a time: once copied, a part's objects live in `out` (qpdf copies
+        # the stream data too), and closing the part halves the memory the join needs.
+        source = None if data is None else pikepdf.open(io.BytesIO(data))
+        if source is not None:
+            _prefix_table_ids(source, f"p{number}-")  # before anything of it is copied
         pdf = out if source is None else source
         mapping = parent_tree(pdf)
         count = len(pdf.pages)
@@ -231,8 +234,6 @@ def join(pdfs: list[bytes], outline_pages: list) -> bytes:
             nums.extend([key, annotation])
             key += 1
         if source is not None:
-            _prefix_table_ids(source, f"p{len(names_seen)}-")
-            names_seen.append(source)
             for element in source.Root.StructTreeRoot.K[0].K:
                 copied = out.copy_foreign(element)
                 copied.P = document_element
@@ -241,6 +242,8 @@ def join(pdfs: list[bytes], outline_pages: list) -> bytes:
             entries = list(pdf.Root.Names.Dests.Names)
             for i in range(0, len(entries), 2):
                 names[str(entries[i])] = adopt(entries[i + 1], source)
+        if source is not None:
+            source.close()
 
     structure.ParentTree = out.make_indirect(pikepdf.Dictionary(Nums=nums))
     structure.ParentTreeNextKey = key
@@ -258,8 +261,6 @@ def join(pdfs: list[bytes], outline_pages: list) -> bytes:
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
         deterministic_id=True,
     )
-    for source in sources:
-        source.close()
     out.close()
     return buffer.getvalue()
 

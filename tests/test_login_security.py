@@ -120,6 +120,8 @@ def test_a_new_account_enrols_with_a_qr_code_and_a_confirming_code(world):
     page = client.get(response["Location"])
     html = page.content.decode()
     assert "<svg" in html and "<path" in html
+    # Halfway through logging in there is no session to keep alive yet.
+    assert 'name="session-expiry"' not in html
     device = TOTPDevice.objects.get(user=world.focal, confirmed=False)
     # The same secret on a second visit: a scanned code stays valid.
     assert client.get("/en/accounts/two-factor/setup/").context["secret"] == page.context["secret"]

@@ -13,6 +13,12 @@ main admin's import and export are open to staff only. POSTs carry data that wou
 the role allowed to make them, so a refusal is a refusal and not a form error.
 `test_someone_elses_objects_are_404_and_stay_unchanged` adds objects of another plan and
 another organisation: 404 for coordinators, the board, editors and focal points alike.
+
+Every other URL pattern of the project (public pages, the API, the Django admin, the report
+pages, accounts, the language switch, the health endpoint) is covered by a rule at the end of
+this module (RULES, `rule_for`): one test per pattern and method, every role in it, and
+`test_every_url_pattern_is_covered` fails for a pattern that neither the table nor a rule covers.
+Roles: those of the table plus the second coordinator and staff without superuser rights.
 """
 
 from __future__ import annotations
@@ -1194,8 +1200,7 @@ RULES: dict[str, Rule] = {
         by_role(superuser=(OK, OK), staff=(DENIED, DENIED), others=(LOGIN, LOGIN)),
         login="admin:login",
     ),
-    # TODO(lead): /health/ (issue #6, point 7) did not exist when the matrix was written; this
-    # row applies as soon as a pattern "health/" exists. GET: 200 or 503 for everyone.
+    # The health endpoint (no language prefix): 200 or 503 for everyone, whatever the session.
     "health": Rule(lambda s: "/health/", everyone(HEALTH)),
 }
 # Public pages are read with GET; these answer a POST as a GET (and write nothing, as the
@@ -1203,7 +1208,7 @@ RULES: dict[str, Rule] = {
 # other public pages, then empty this set.
 PUBLIC_POST_ANSWERED = {"public:feed", "public:entries", "public:entries-download"}
 # Unnamed patterns, by route.
-RULES_BY_ROUTE = {"admin/(?P<url>.*)$": "admin:<catch-all>", "health/": "health"}
+RULES_BY_ROUTE = {"admin/(?P<url>.*)$": "admin:<catch-all>"}
 
 
 def admin_model_rule(route) -> Rule | None:

@@ -203,3 +203,7 @@ def test_download_has_a_fixed_number_of_queries(client, world, fmt):
     assert len(ten) == len(one)
     if fmt == "csv":
         assert content.decode("utf-8-sig").count("\r\n") == 1 + 10 * 3
+
+
+def test_downloads_only_read(client, world):
+    assert client.post(reverse("public:entries-download", args=["csv"])).status_code == 405

@@ -342,3 +342,7 @@ def test_page_has_a_fixed_number_of_queries(client, world):
         response = client.get(entries_url(year=2021))
     assert len(shown_ids(response)) == 10
     assert len(ten) == len(one), [q["sql"] for q in ten.captured_queries]
+
+
+def test_the_page_only_reads(client, world):
+    assert client.post(entries_url(), {"year": "2021"}).status_code == 405
