@@ -496,6 +496,11 @@ def targets(results: dict) -> str:
             )
             ratio = b["p95"] / a["p95"]
             detail = f"uncached render p95 {a['p95']:.1f} → {b['p95']:.1f} ms ({ratio:.2f}x)"
+            if "cpu_p95" in a and "cpu_p95" in b:
+                detail += (
+                    f"; its CPU p95 {a['cpu_p95']:.1f} → {b['cpu_p95']:.1f} ms "
+                    f"({b['cpu_p95'] / max(a['cpu_p95'], 0.01):.2f}x)"
+                )
             served_a = one["load"].get(name, {}).get("1")
             served_b = hundred["load"].get(name, {}).get("1")
             if served_a and served_b:
@@ -549,12 +554,20 @@ def load_table(results: dict) -> str:
                     f"{f.get('cpu_ms', float('nan')):>10.1f} {f['load']:>5}"
                 )
     lines.append("")
-    lines.append("size  page            HTTP    bytes  queries  uncached render p50 / p95 ms")
+    lines.append(
+        "size  page            HTTP    bytes  queries  uncached render p50 / p95 ms"
+        "  (CPU p50 / p95)"
+    )
     for size, entry in results["sizes"].items():
         for name, page in entry["pages"].items():
             lines.append(
                 f"{size:<5} {name:<15} {page['status']:>4} {page['bytes']:>8} "
                 f"{page['queries']:>8}  {page['p50']:>8.1f} / {page['p95']:.1f}"
+                + (
+                    f"  ({page['cpu_p50']:.1f} / {page['cpu_p95']:.1f})"
+                    if "cpu_p50" in page
+                    else ""
+                )
             )
     for size, entry in results["sizes"].items():
         save = entry.get("save")

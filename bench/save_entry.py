@@ -1,7 +1,7 @@
 """Time of saving a progress entry through the workflow's save path (a subprocess of
 bench/run.py, with the production environment, against the benchmark database).
 
-    python bench/save_entry.py [--repeat 60]
+    python bench/save_entry.py [--repeat 40]
 
 What the reporter's form does on "Save": `reporting.workflow.save_entry` (row lock, permission
 check, version check, full_clean, rich-text sanitising, history record, audit) with the
@@ -33,7 +33,7 @@ PARAGRAPH = (
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=60)
+    parser.add_argument("--repeat", type=int, default=40)
     args = parser.parse_args()
     django.setup()
     from django.db import connection

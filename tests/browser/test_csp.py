@@ -67,10 +67,11 @@ def log_in(page, base_url, username, next_path, login_path="/en/accounts/login/"
 def test_public_pages_and_login_steps_report_no_violation(live_server, watched):
     page, violations = watched
     world = build_world()
-    for path in ("/en/", f"/en/plans/{world.plan.slug}/", "/en/accounts/login/"):
+    for path in ("/en/", f"/en/plans/{world.plan.slug}/", "/en/accounts/login/", "/api/docs/"):
         response = page.goto(live_server.url + path)
         assert response.status == 200, path
         assert "script-src 'self'" in response.headers["content-security-policy"]
+        page.wait_for_load_state("networkidle")
         assert violations() == [], path
     # The enrolment page with its inline SVG QR code.
     UserFactory(username="newcomer", is_staff=True)
