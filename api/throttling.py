@@ -1,6 +1,8 @@
 from django.conf import settings
 from rest_framework.throttling import AnonRateThrottle
 
+from accounts.security import client_ip
+
 
 class PublicAnonThrottle(AnonRateThrottle):
     """Anonymous clients share `API_ANON_THROTTLE_RATE` per IP address (e.g. "120/minute").
@@ -18,3 +20,8 @@ class PublicAnonThrottle(AnonRateThrottle):
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+    def get_ident(self, request):
+        # X-Forwarded-For only from our own proxies (TRUSTED_PROXIES), as for login throttling:
+        # otherwise a client could pick a new "address" for every request.
+        return client_ip(request)

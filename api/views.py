@@ -52,13 +52,25 @@ class PublicReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
         if empty:
             raise ValidationError(empty)
         language = request.query_params.get("lang")
-        if language is not None:
-            if language not in LANGUAGE_CODES:
-                raise ValidationError(
-                    {"lang": [_("Use one of: %(codes)s.") % {"codes": ", ".join(LANGUAGE_CODES)}]}
-                )
-            translation.activate(language)
+        if language is not None and language not in LANGUAGE_CODES:
+            raise ValidationError(
+                {"lang": [_("Use one of: %(codes)s.") % {"codes": ", ".join(LANGUAGE_CODES)}]}
+            )
+
+    def dispatch(self, request, *args, **kwargs):
+        # ?lang= wins over Accept-Language for this request only (an invalid one is refused in
+        # initial()).
+        language = request.GET.get("lang")
+        if language not in LANGUAGE_CODES:
+            return super().dispatch(request, *args, **kwargs)
+        with translation.override(language):
             request.LANGUAGE_CODE = language
+            return super().dispatch(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Content-Language"] = translation.get_language()
+        return response
 
     def get_object(self):
         # A malformed id or slug is a 400 and an impossible one (too long, too large) a 404;

@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from tests.factories import (
     CategoryFactory,
@@ -111,8 +112,11 @@ def test_language_by_parameter_or_header(client, world):
     assert results(response)[0]["organisation"]["name"] == "Ministry"
     assert response["Content-Language"] == "en"
     # A text missing in French falls back to the plan's language (Dutch), and says so.
-    entry = results(client.get("/api/entries/?lang=fr"))[0]
-    assert entry["narrative_language"] == "nl"
+    response = client.get("/api/entries/?lang=fr", headers={"accept-language": "en"})
+    assert response["Content-Language"] == "fr"
+    assert results(response)[0]["narrative_language"] == "nl"
+    # The parameter holds for that request only.
+    assert translation.get_language() == "en"
 
 
 @pytest.mark.parametrize(
@@ -241,6 +245,12 @@ def test_anonymous_clients_are_throttled(client, world, settings):
     assert "Retry-After" in response
     # Another address has its own allowance.
     assert client.get("/api/plans/", REMOTE_ADDR="10.1.2.3").status_code == 200
+    # A forged X-Forwarded-For does not make a new client...
+    forged = {"HTTP_X_FORWARDED_FOR": "192.0.2.55"}
+    assert client.get("/api/plans/", **forged).status_code == 429
+    # ...but behind our own proxy the forwarded address is the client.
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    assert client.get("/api/plans/", **forged).status_code == 200
 
 
 def test_schema_and_docs_are_served_without_a_cdn(client):

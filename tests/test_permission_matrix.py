@@ -1206,7 +1206,7 @@ RULES: dict[str, Rule] = {
 # Public pages are read with GET; these answer a POST as a GET (and write nothing, as the
 # snapshot checks). TODO(lead): decide whether they should refuse it (require_GET) like the
 # other public pages, then empty this set.
-PUBLIC_POST_ANSWERED = {"public:feed", "public:entries", "public:entries-download"}
+PUBLIC_POST_ANSWERED = {"public:feed"}  # entries and downloads: require_safe (405)
 # Unnamed patterns, by route.
 RULES_BY_ROUTE = {"admin/(?P<url>.*)$": "admin:<catch-all>"}
 
