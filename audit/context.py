@@ -1,7 +1,8 @@
 """Who is acting and in which request, for audit events and log lines.
 
-The request middleware sets both for the duration of a request; code that acts outside a
-request (management commands, the worker) can name its actor with `acting_as`.
+The request middleware sets the request and its id when a request comes in; they are cleared
+when it has finished (request_finished, after Django's own log line of the answer). Code that
+acts outside a request (management commands, the worker) can name its actor with `acting_as`.
 """
 
 from __future__ import annotations

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 import uuid
 
 from django.conf import settings
+from django.db import DatabaseError, transaction
 
 from . import context
 from .models import AuditEvent
 from .recorder import record
+
+logger = logging.getLogger("audit")
 
 HEADER = "X-Request-ID"
 # What a proxy's id may look like: no spaces, quotes or control characters to forge log lines.
@@ -53,10 +57,21 @@ class AuditMiddleware:
         context.start_request(request, request_id)
         response = self.get_response(request)
         if response.status_code in DENIED:
-            record(
-                category=AuditEvent.Category.ACCESS,
-                action=AuditEvent.Action.DENIED,
-                status_code=response.status_code,
-            )
+            self.record_refusal(request, response)
         response[HEADER] = request_id
         return response
+
+    def record_refusal(self, request, response) -> None:
+        try:
+            with transaction.atomic():
+                record(
+                    category=AuditEvent.Category.ACCESS,
+                    action=AuditEvent.Action.DENIED,
+                    status_code=response.status_code,
+                )
+        except DatabaseError:
+            # The refusal stands even when the trail cannot be written; the log still says it.
+            logger.exception(
+                "access denied (not stored)",
+                extra={"status_code": response.status_code, "path": request.path},
+            )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -135,7 +136,6 @@ def synthesise(factor: int):
 
 
 def measure(plan, year: int, label: str) -> dict:
-    import subprocess
     import tempfile
 
     from reports.chunked import split
@@ -153,8 +153,8 @@ def measure(plan, year: int, label: str) -> dict:
     started = time.perf_counter()
     pdf = render_pdf(report, html)
     weasy = time.perf_counter() - started
-    # Peak resident memory of the process so far (sizes run smallest first, so the figure of
-    # each row is that report's peak); tracemalloc would slow WeasyPrint down several times.
+    # Peak resident memory of the process, which measures this one report (main() runs each
+    # size in a process of its own); tracemalloc would slow WeasyPrint down several times.
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
         handle.write(pdf)
@@ -196,17 +196,31 @@ def measure(plan, year: int, label: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--factors", default="1,10,100", help="Sizes to measure, e.g. 1,10")
+    parser.add_argument("--row", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    setup()
+    factors = [int(f) for f in args.factors.split(",")]
+    if not args.row:
+        setup()
+        header = (
+            "| report | entries | parts | pages | build HTML (s) | WeasyPrint (s) | pages/s "
+            "| peak memory (MB) | overhead | cached request (ms) | PDF (kB) |"
+        )
+        print(header)
+        print("|---" * 11 + "|", flush=True)
+        # Each size in a process of its own: the peak memory of a row is that report's alone
+        # (a process does not give freed memory back, so a shared one would carry the smaller
+        # reports' peaks into the larger ones).
+        for factor in factors:
+            subprocess.run(
+                [sys.executable, __file__, "--row", "--factors", str(factor)], check=True
+            )
+        return
+    import django
+
+    django.setup()
     from indicators.models import Plan
 
-    header = (
-        "| report | entries | parts | pages | build HTML (s) | WeasyPrint (s) | pages/s "
-        "| peak memory (MB) | overhead | cached request (ms) | PDF (kB) |"
-    )
-    print(header)
-    print("|---" * 11 + "|", flush=True)
-    for factor in (int(f) for f in args.factors.split(",")):
+    for factor in factors:
         plan = Plan.objects.get(slug="nl-nap-iv") if factor == 1 else synthesise(factor)
         label = "demo 2021" if factor == 1 else f"{factor}x"
         r = measure(plan, 2021, label)

@@ -131,7 +131,7 @@ def build_database(server_url: str, size: str, static_root: str, reuse: bool) ->
 
 # --- server and load -------------------------------------------------------------------------
 class Server:
-    def __init__(self, env: dict, workers: int, log_dir: Path):
+    def __init__(self, env: dict, workers: int | None, log_dir: Path):
         self.database_url = env["DATABASE_URL"]
         self.port = free_port()
         self.access_log = log_dir / f"access-{self.port}.log"
@@ -143,8 +143,7 @@ class Server:
                 "napportal.wsgi",
                 "--bind",
                 f"127.0.0.1:{self.port}",
-                "--workers",
-                str(workers),
+                *(["--workers", str(workers)] if workers else []),
                 "--access-logfile",
                 str(self.access_log),
             ],
@@ -195,13 +194,15 @@ class Server:
         except OSError:
             return 0
 
-    def cpu_seconds(self) -> float:
-        """CPU time used so far by gunicorn (master and workers) and by the PostgreSQL backends
-        of its database: the cost of the requests whatever else runs on the machine."""
+    def cpu_snapshot(self) -> dict[int, float]:
+        """CPU seconds so far per process: gunicorn's master (with the workers it has reaped,
+        as after max_requests) and workers, and the PostgreSQL backends of its database."""
         import psycopg
 
-        pids = [self.process.pid]
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        ticks = os.sysconf("SC_CLK_TCK")
+        master = self.process.pid
+        pids = [master]
+        children = Path(f"/proc/{master}/task/{master}/children")
         with contextlib.suppress(OSError):
             pids += [int(pid) for pid in children.read_text().split()]
         name = self.database_url.rpartition("/")[2]
@@ -214,15 +215,24 @@ class Server:
                     [name],
                 )
             ]
-        total = 0.0
+        snapshot = {}
         for pid in pids:
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
             except OSError:
                 continue
-            # utime and stime: fields 14 and 15 of stat, 12 and 13 after the command name.
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return total
+            # utime, stime, cutime, cstime: fields 14-17 of stat, 12-15 after the name.
+            used = int(fields[11]) + int(fields[12])
+            if pid == master:
+                used += int(fields[13]) + int(fields[14])
+            snapshot[pid] = used / ticks
+        return snapshot
+
+    @staticmethod
+    def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+        # A database backend that closed in between takes its share with it (a small
+        # underestimate); a new one counts from zero.
+        return sum(used - before.get(pid, 0.0) for pid, used in after.items())
 
     def stop(self) -> None:
         self.process.terminate()
@@ -310,7 +320,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1x,10x,100x")
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (.env.example)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers (default: gunicorn.conf.py's, WEB_CONCURRENCY or 2 x cores + 1)",
+    )
     parser.add_argument("--reuse", action="store_true", help="reuse databases of an earlier run")
     parser.add_argument("--skip-report", action="store_true", help="skip bench/report.py")
     args = parser.parse_args()
@@ -354,18 +369,19 @@ def main() -> int:
             # Warm-up: every worker loads its URLconf, templates and static file index, and
             # fills its page cache.
             for path in urls.values():
-                wrk(server.base + path, args.workers, 2)
+                wrk(server.base + path, args.workers or 5, 2)
                 server.settle(static_url)
             for name, path in urls.items():
                 for connections in levels:
                     server.settle(static_url)
-                    served, cpu = server.served(), server.cpu_seconds()
+                    served, cpu = server.served(), server.cpu_snapshot()
                     figures = wrk(server.base + path, connections, args.duration)
                     # Served requests include those wrk left in flight; the settling requests
                     # (cheap static files) are left out.
                     probes = server.settle(static_url)
                     served = server.served() - served - probes
-                    figures["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(served, 1)
+                    used = server.cpu_between(cpu, server.cpu_snapshot())
+                    figures["cpu_ms"] = used * 1000 / max(served, 1)
                     figures["capacity"] = (
                         (os.cpu_count() or 1) * 1000 / max(figures["cpu_ms"], 0.01)
                     )

@@ -489,3 +489,18 @@ def test_a_login_locked_out_by_throttling_is_a_429_refusal(settings):
     failures = events(action=Action.LOGIN_FAILED)
     assert len(failures) >= settings.AXES_FAILURE_LIMIT
     assert {e.actor_name for e in failures} == {"doelwit"}
+
+
+def test_a_refusal_stands_when_the_trail_cannot_be_written(monkeypatch, log_output):
+    from django.db import DatabaseError
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("database unavailable")
+
+    monkeypatch.setattr(AuditEvent, "save", broken)
+    middleware = AuditMiddleware(lambda request: HttpResponse(status=403))
+    response = middleware(RequestFactory().get("/nl/report/"))
+    assert response.status_code == 403
+    line = next(line for line in json_lines(log_output) if line["logger"] == "audit")
+    assert line["message"] == "access denied (not stored)" and line["status_code"] == 403
+    assert line["request_id"] == response[HEADER]

@@ -51,7 +51,8 @@ def test_every_account_that_sees_unpublished_data_must_type_a_code(world, role):
     user = _user_with_role(world, role)
     client = Client()
     client.force_login(user)
-    for path in PROTECTED:
+    reports = f"/en/reports/{world.plan.slug}/{world.round.year}/"
+    for path in [*PROTECTED, reports]:
         response = client.get(path)
         assert response.status_code == 302, (role, path)
         assert response["Location"].startswith(TWO_FACTOR + "?next="), (role, path)
