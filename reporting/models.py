@@ -164,7 +164,12 @@ class ProgressEntry(PlanScope):
         verbose_name = _("progress entry")
         verbose_name_plural = _("progress entries")
         constraints = PlanScope.scope_constraints(["round", "organisation"], "entry")
-        indexes = [models.Index(fields=["status"], name="entry_status_idx")]
+        indexes = [
+            models.Index(fields=["status"], name="entry_status_idx"),
+            # The public pages' publication stamp (public/caching.py) reads the newest published
+            # entry on every request: an index lookup instead of a scan of all entries.
+            models.Index(fields=["status", "updated_at"], name="entry_status_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation} {self.round.year}: {self.scope_label}"
