@@ -105,6 +105,7 @@ def build_database(server_url: str, size: str, static_root: str, reuse: bool) ->
     env = production_env(url, static_root)
     if reuse and database_exists(server_url, name):
         log(f"{size}: reusing database {name}")
+        manage(env, "migrate", "--no-input")  # new migrations (indexes) since it was built
         return url
     started = time.perf_counter()
     recreate_database(server_url, name)

@@ -21,6 +21,7 @@ PATHS = [
     f"/plans/{DEMO}/reports/",
     "/organisations/",
     "/organisations/def/",
+    f"/entries/?plan={DEMO}&year=2021&organisation=def",
     "/accessibility/",
     "/privacy/",
 ]
