@@ -10,6 +10,8 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -137,7 +139,15 @@ def _static_path(url: str) -> Path | None:
     if ".." in Path(relative).parts:
         return None
     found = finders.find(relative)
-    return Path(found) if found else None
+    if found:
+        return Path(found)
+    # In production `{% static %}` names the collected, hashed copy (manifest storage), which
+    # only exists under STATIC_ROOT.
+    try:
+        collected = Path(staticfiles_storage.path(relative))
+    except (NotImplementedError, SuspiciousFileOperation):
+        return None
+    return collected if collected.is_file() else None
 
 
 def url_fetcher():

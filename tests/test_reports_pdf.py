@@ -209,6 +209,19 @@ def test_fetcher_refuses_the_network_and_files_outside_static():
     assert b"@page" in response.read()
 
 
+def test_fetcher_serves_the_hashed_copies_collected_for_production(settings, tmp_path):
+    """With the manifest storage `{% static %}` names `report.<hash>.css`, which only the
+    collected STATIC_ROOT holds; the fetcher must find it there, and still nothing outside."""
+    collected = tmp_path / "reports" / "report.0123abcd.css"
+    collected.parent.mkdir(parents=True)
+    collected.write_text("@page { size: A4 }")
+    (tmp_path.parent / "secret.txt").write_text("not static")
+    settings.STATIC_ROOT = tmp_path
+    assert _static_path("file:///static/reports/report.0123abcd.css") == collected
+    assert _static_path("file:///static/reports/missing.0123abcd.css") is None
+    assert _static_path("file:///static/../secret.txt") is None
+
+
 def test_a_network_image_in_the_html_is_not_fetched(monkeypatch):
     from weasyprint import HTML
 
