@@ -17,7 +17,7 @@ PYTEST := $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 # pytest exits 5 when it collected no test: say so, and fail.
 NO_TESTS_FAILS := || { rc=$$?; [ $$rc -ne 5 ] || echo "error: pytest collected no tests" >&2; exit $$rc; }
 
-.PHONY: help demo run install install-dev system-deps system-deps-runtime lint format \
+.PHONY: help demo run serve install install-dev system-deps system-deps-runtime lint format \
 	migrations-check deploy-check messages test test-sqlite test-postgres test-db-outage test-browser pg-start \
 	pg-stop clean bench
 
@@ -63,10 +63,16 @@ demo: install
 	DEBUG=1 $(PY) manage.py load_demo
 	DEBUG=1 $(PY) manage.py create_demo_users
 	@echo "Portal: http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/nl/admin/)"
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	@$(MAKE) serve
 
 run: install
 	DEBUG=1 $(PY) manage.py migrate --no-input
+	@$(MAKE) serve
+
+# The portal plus the background worker that renders reports (stopped with the portal).
+serve:
+	@DEBUG=1 $(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 # --- checks -------------------------------------------------------------------------------

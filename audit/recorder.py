@@ -109,7 +109,7 @@ def record(
     if obj is not None:
         object_type = obj._meta.label_lower
         object_id = str(obj.pk)
-        object_repr = str(obj)
+        object_repr = getattr(obj, "_audit_repr", None) or str(obj)
     request = context.current_request()
     event = AuditEvent(
         category=category,

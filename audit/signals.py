@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.contrib.auth import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.signals import request_finished
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from modeltranslation.translator import NotRegistered, translator
 
 from . import context
@@ -107,6 +108,15 @@ def after_save(sender, instance, created, raw=False, update_fields=None, **kwarg
     )
 
 
+def before_delete(sender, instance, **kwargs):
+    # A cascade removes related rows before post_delete, and a __str__ that follows them
+    # would fail then: name the object while everything still exists.
+    try:
+        instance._audit_repr = str(instance)
+    except ObjectDoesNotExist:
+        instance._audit_repr = f"{sender._meta.verbose_name} {instance.pk}"
+
+
 def after_delete(sender, instance, **kwargs):
     old = {name: value for name, value in field_values(instance).items() if value is not None}
     record(
@@ -189,6 +199,7 @@ def connect() -> None:
         uid = f"audit-{label}"
         pre_save.connect(before_save, sender=model, dispatch_uid=f"{uid}-pre")
         post_save.connect(after_save, sender=model, dispatch_uid=f"{uid}-post")
+        pre_delete.connect(before_delete, sender=model, dispatch_uid=f"{uid}-pre-delete")
         post_delete.connect(after_delete, sender=model, dispatch_uid=f"{uid}-delete")
     post_save.connect(
         after_transition,

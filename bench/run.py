@@ -173,6 +173,15 @@ class Server:
         """Wait until requests left over from the last run are served: wrk stops with requests
         in flight, and sync workers serve them (queued) before the next run's first request."""
         deadline = time.monotonic() + limit
+        # First until no worker writes an access line for a second (wrk has stopped, so only
+        # left-over requests would), then until a few cheap requests come back quickly.
+        served = self.served()
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            now = self.served()
+            if now == served:
+                break
+            served = now
         quick = made = 0
         while quick < 3 and time.monotonic() < deadline:
             made += 1
@@ -362,6 +371,7 @@ def main() -> int:
         if static_url is None:
             plan_bytes = entry["pages"].get("plan", {}).get("bytes") or 20000
             static_url = static_file_like(static_root, plan_bytes)
+            results["static_url"] = static_url
         urls = {name: page["url"] for name, page in entry["pages"].items() if page["status"] == 200}
         urls["static"] = static_url
         levels = [1, 10, 50] if size == "10x" else [1, 50]

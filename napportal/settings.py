@@ -374,8 +374,14 @@ LOGGING = {
     "loggers": {
         # Django's own handlers would write its lines a second time, unformatted.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        # Audit events (audit/recorder.py): always written, whatever LOG_LEVEL says.
-        "audit": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Audit events (audit/recorder.py): written whatever LOG_LEVEL says. They are always
+        # stored in the database; in text (development) format the console leaves them out
+        # unless AUDIT_LOG_LEVEL=INFO, or loading the demo prints a thousand lines.
+        "audit": {
+            "handlers": ["console"],
+            "level": env_str("AUDIT_LOG_LEVEL", "INFO" if LOG_FORMAT == "json" else "WARNING"),
+            "propagate": False,
+        },
     },
 }
 # Proxies (addresses or networks) whose X-Request-ID header is kept as the request id.

@@ -1,4 +1,5 @@
 from django.urls import path, re_path
+from django.views.decorators.http import require_safe
 
 from . import downloads, entries, views
 from .caching import cache_public_page
@@ -24,7 +25,9 @@ urlpatterns = [
         views.report_download,
         name="report-download",
     ),
-    path("plans/<slug:slug>/feed/", cache_public_page(PlanProgressFeed()), name="feed"),
+    path(
+        "plans/<slug:slug>/feed/", require_safe(cache_public_page(PlanProgressFeed())), name="feed"
+    ),
     path("entries/", entries.entry_list, name="entries"),
     re_path(
         r"^entries/download\.(?P<fmt>csv|xlsx|json)$",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: install what the tests need, then lint, migrations check, the three pytest
-# runs (SQLite, PostgreSQL, browser) and the database outage drill (bench/db_outage.py). A failed stage does not stop the later ones (set
+# `make test`: install what the tests need, then lint, the migrations and deploy checks, the
+# pytest suite on SQLite and on PostgreSQL (side by side), the database outage drill
+# (bench/db_outage.py) and the browser tests. A failed stage does not stop the later ones (set
 # FAIL_FAST=1 to stop); the exit status is non-zero when any stage failed.
 set -uo pipefail
 
@@ -72,8 +73,44 @@ finish() {
 stage system-deps scripts/install-system-deps.sh test || finish
 stage venv scripts/venv.sh dev || finish
 
+# The SQLite and PostgreSQL suites are independent and single-process: run them side by side
+# (one per core), each into its own log, printed when both are done.
+parallel_stages() { # parallel_stages TARGET...
+	local target pids=() start=$SECONDS rc
+	mkdir -p test-results
+	for target in "$@"; do
+		make "$target" >"test-results/$target.log" 2>&1 &
+		pids+=($!)
+	done
+	local i=0
+	for target in "$@"; do
+		wait "${pids[$i]}"
+		rc=$?
+		printf '\n===== %s (in parallel) =====\n' "$target"
+		cat "test-results/$target.log"
+		names+=("$target")
+		seconds+=($((SECONDS - start)))
+		if ((rc == 0)); then
+			results+=(ok)
+		else
+			results+=("FAILED (exit $rc)")
+			failed=$((failed + 1))
+		fi
+		i=$((i + 1))
+	done
+}
+
 rm -rf test-results
-for target in lint migrations-check deploy-check test-sqlite test-postgres test-db-outage test-browser; do
+for target in lint migrations-check deploy-check; do
+	if ! stage "$target" make "$target" && [[ -n "${FAIL_FAST:-}" ]]; then
+		finish
+	fi
+done
+parallel_stages test-sqlite test-postgres
+if ((failed > 0)) && [[ -n "${FAIL_FAST:-}" ]]; then
+	finish
+fi
+for target in test-db-outage test-browser; do
 	if ! stage "$target" make "$target" && [[ -n "${FAIL_FAST:-}" ]]; then
 		finish
 	fi

@@ -28,6 +28,7 @@ from reporting.models import (
     ReportingRound,
 )
 from reports.models import ReportJob
+from tests.adminforms import form_data
 from tests.factories import CategoryFactory, IndicatorFactory, ResponsibilityFactory, UserFactory
 from tests.roles import build_world
 from tests.test_exchange_support import BELGIAN_PLAN, BELGIAN_PROGRESS, make_belgian_round
@@ -133,25 +134,6 @@ def test_the_snapshot_sees_a_change(world):
 
 
 # --- saving an entry with its figures, examples and references (the workspace form) -----------
-
-
-def form_data(response, **changes):
-    data = {}
-    form = response.context["adminform"].form
-    for name in form.fields:
-        value = form[name].value()
-        data[name] = "" if value is None else value
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        management = formset.management_form
-        for name in management.fields:
-            data[management.add_prefix(name)] = management[name].value()
-        for subform in formset.forms:
-            for name in subform.fields:
-                value = subform[name].value()
-                data[subform.add_prefix(name)] = "" if value is None else value
-    data.update(changes)
-    return data
 
 
 @pytest.mark.parametrize("fail", ["example", "reference"])

@@ -19,6 +19,7 @@ from reporting.models import (
     ReportingRound,
 )
 from reporting.services import upsert_letter, upsert_round
+from tests.adminforms import form_data
 from tests.factories import EntryFactory, UserFactory
 from tests.roles import build_world
 
@@ -33,26 +34,6 @@ def world():
 @pytest.fixture
 def admin_user():
     return UserFactory(username="root", is_staff=True, is_superuser=True)
-
-
-def form_data(response, **changes):
-    """What the browser posts back from an admin change page, with `changes` applied."""
-    data = {}
-    form = response.context["adminform"].form
-    for name in form.fields:
-        value = form[name].value()
-        data[name] = "" if value is None else value
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        management = formset.management_form
-        for name in management.fields:
-            data[management.add_prefix(name)] = management[name].value()
-        for subform in formset.forms:
-            for name in subform.fields:
-                value = subform[name].value()
-                data[subform.add_prefix(name)] = "" if value is None else value
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
 
 
 def admin_url(obj):

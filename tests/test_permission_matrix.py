@@ -1108,8 +1108,8 @@ RULES: dict[str, Rule] = {
         named("password_reset_confirm", **KWARGS["password_reset_confirm"]), everyone(OK, OK)
     ),
     "password_reset_complete": Rule(lambda s: reverse("password_reset_complete"), everyone(OK)),
-    # TODO(lead): the rows of the two-factor pages (accounts/urls.py) as they were when the
-    # matrix was written; check them against the second-factor helper's final version.
+    # The second factor: only a signed-in user who has not yet typed a code stays on these
+    # pages (the matrix's clients have passed it, so they are sent on).
     "accounts:two-factor": Rule(
         lambda s: reverse("accounts:two-factor"),
         by_role(logged_out=(LOGIN, LOGIN), others=(MOVED, MOVED)),
@@ -1203,10 +1203,8 @@ RULES: dict[str, Rule] = {
     # The health endpoint (no language prefix): 200 or 503 for everyone, whatever the session.
     "health": Rule(lambda s: "/health/", everyone(HEALTH)),
 }
-# Public pages are read with GET; these answer a POST as a GET (and write nothing, as the
-# snapshot checks). TODO(lead): decide whether they should refuse it (require_GET) like the
-# other public pages, then empty this set.
-PUBLIC_POST_ANSWERED = {"public:feed"}  # entries and downloads: require_safe (405)
+# Public pages are read with GET; any that answered a POST as a GET would be listed here.
+PUBLIC_POST_ANSWERED: set[str] = set()
 # Unnamed patterns, by route.
 RULES_BY_ROUTE = {"admin/(?P<url>.*)$": "admin:<catch-all>"}
 

@@ -7,10 +7,10 @@ Runs on whatever database the suite uses: set DATABASE_URL to a PostgreSQL URL (
 import re
 
 import pytest
-from tests.otp import VerifiedClient as Client
 from django.urls import reverse
 
 from reporting import workflow
+from tests.otp import VerifiedClient as Client
 from tests.roles import build_world
 from tests.test_workspace_entry import errors_of, form_data
 

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from reporting import access, workflow
 from reporting.models import EntryComment, Example, ProgressEntry, ProgressValue, Reference
+from tests.adminforms import form_data
 from tests.factories import CategoryFactory, IndicatorFactory, ResponsibilityFactory, UserFactory
 from tests.roles import build_world
 
@@ -44,26 +45,6 @@ def indicator_of_kind(world, kind, categories=2, **extra):
         CategoryFactory(indicator=indicator, code=f"c{n}", position=n, label_nl=f"Categorie {n}")
     ResponsibilityFactory(organisation=world.ministry, goal=world.goal, indicator=indicator)
     return indicator
-
-
-def form_data(response, **changes):
-    """What the browser would post back from the change page, with `changes` applied."""
-    data = {}
-    form = response.context["adminform"].form
-    for name in form.fields:
-        value = form[name].value()
-        data[name] = "" if value is None else value
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        management = formset.management_form
-        for name in management.fields:
-            data[management.add_prefix(name)] = management[name].value()
-        for subform in formset.forms:
-            for name in subform.fields:
-                value = subform[name].value()
-                data[subform.add_prefix(name)] = "" if value is None else value
-    data.update(changes)
-    return data
 
 
 def errors_of(response):

@@ -37,6 +37,7 @@ from reporting.models import (
 )
 from reports.context import build_report
 from reports.render import render_html, render_pdf, url_fetcher
+from tests.adminforms import form_data as _form_data
 from tests.factories import (
     EntryFactory,
     GoalFactory,
@@ -430,26 +431,6 @@ def test_bulk_update_stores_no_script_in_any_language(model, name):
 
 
 # --- the workspace form, as an editor --------------------------------------------------------
-
-
-def _form_data(response, **changes):
-    """What the browser posts back from the change page, with `changes` applied."""
-    data = {}
-    form = response.context["adminform"].form
-    for name in form.fields:
-        value = form[name].value()
-        data[name] = "" if value is None else value
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        management = formset.management_form
-        for name in management.fields:
-            data[management.add_prefix(name)] = management[name].value()
-        for subform in formset.forms:
-            for name in subform.fields:
-                value = subform[name].value()
-                data[subform.add_prefix(name)] = "" if value is None else value
-    data.update(changes)
-    return data
 
 
 @pytest.fixture
