@@ -460,7 +460,14 @@ def targets(results: dict) -> str:
     ten = sizes.get("10x")
     page_names = list(PAGES)
     if ten:
-        static = ten["load"].get("static", {}).get("50")
+        # The ceiling is the best static-file run at 50 clients of any size: one run disturbed
+        # by other work on the machine must not lower the bar the pages are measured against.
+        static_runs = [
+            run["load"]["static"]["50"]
+            for run in sizes.values()
+            if run.get("load", {}).get("static", {}).get("50")
+        ]
+        static = max(static_runs, key=lambda figures: figures["rps"], default=None)
         for name in page_names:
             page = ten["pages"][name]
             figures = ten["load"].get(name, {}).get("50")

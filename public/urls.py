@@ -28,7 +28,7 @@ urlpatterns = [
     path(
         "plans/<slug:slug>/feed/", require_safe(cache_public_page(PlanProgressFeed())), name="feed"
     ),
-    path("entries/", entries.entry_list, name="entries"),
+    path("entries/", cache_public_page(entries.entry_list), name="entries"),
     re_path(
         r"^entries/download\.(?P<fmt>csv|xlsx|json)$",
         downloads.entries_download,

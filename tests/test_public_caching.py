@@ -112,3 +112,18 @@ def test_the_feed_is_cached_with_its_content_type(client, cached, plan, django_a
         again = client.get("/en/plans/cached/feed/")
     assert again.content == first.content
     assert again["Content-Type"].startswith("application/atom+xml")
+
+
+def test_the_filtered_entry_list_is_cached_per_query(
+    client, cached, plan, django_assert_num_queries
+):
+    url = "/en/entries/?plan=cached&year=2021"
+    first = client.get(url)
+    assert first.status_code == 200 and "First year." in first.content.decode()
+    with django_assert_num_queries(1):
+        assert client.get(url).content == first.content
+    # Another filter is another page; an invalid one is answered, never stored.
+    assert client.get("/en/entries/?plan=cached&year=2022").status_code == 200
+    assert client.get("/en/entries/?year=nonsense").status_code == 400
+    with django_assert_num_queries(1):
+        assert client.get(url).content == first.content
