@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.db import connection, connections, transaction
+from django.utils import translation
 
 from accounts.models import Membership
 from reporting import services, workflow
@@ -53,6 +54,8 @@ def run_editors(work, editors: int = EDITORS) -> Outcome:
     def thread(number):
         try:
             start.wait()
+            # A new thread starts in the default language (Dutch); the tests read English.
+            translation.activate("en")
             work(number, outcome)
         except Exception as exc:  # reported by the test, not lost in a thread
             with outcome.lock:
