@@ -26,7 +26,7 @@ def datetime_field(label, **kwargs):
 
 
 def version_field():
-    # The round's version the page showed (optimistic locking, reporting.locking). Optional,
+    # The round's version the page showed (optimistic locking, napportal.locking). Optional,
     # so a form without it still works: it then acts on the round as it is.
     return forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from exchange.admin import PlanExchangeMixin
+from napportal.locking import VersionedAdminMixin, VersionedInlineMixin
 
 from .models import (
     DisaggregationCategory,
@@ -16,13 +17,13 @@ from .models import (
 )
 
 
-class PlanOrganisationInline(admin.TabularInline):
+class PlanOrganisationInline(VersionedInlineMixin, admin.TabularInline):
     model = PlanOrganisation
     extra = 0
     autocomplete_fields = ["organisation"]
 
 
-class GoalInline(TranslationTabularInline):
+class GoalInline(VersionedInlineMixin, TranslationTabularInline):
     model = Goal
     extra = 0
     fields = ["number", "pillar", "title"]
@@ -30,7 +31,7 @@ class GoalInline(TranslationTabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(PlanExchangeMixin, TranslationAdmin):
+class PlanAdmin(VersionedAdminMixin, PlanExchangeMixin, TranslationAdmin):
     list_display = [
         "short_name",
         "title",
@@ -47,21 +48,21 @@ class PlanAdmin(PlanExchangeMixin, TranslationAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(TranslationAdmin):
+class OrganisationAdmin(VersionedAdminMixin, TranslationAdmin):
     list_display = ["abbreviation", "name", "kind", "country"]
     list_filter = ["kind", "participations__role", "participations__plan"]
     search_fields = ["name", "abbreviation", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
 
-class SubgoalInline(TranslationTabularInline):
+class SubgoalInline(VersionedInlineMixin, TranslationTabularInline):
     model = Subgoal
     extra = 0
     fields = ["number", "position", "title"]
     show_change_link = True
 
 
-class IndicatorInline(TranslationTabularInline):
+class IndicatorInline(VersionedInlineMixin, TranslationTabularInline):
     model = Indicator
     extra = 0
     fields = ["code", "position", "kind", "text", "unit"]
@@ -76,7 +77,7 @@ class GoalIndicatorInline(IndicatorInline):
 
 
 @admin.register(Goal)
-class GoalAdmin(TranslationAdmin):
+class GoalAdmin(VersionedAdminMixin, TranslationAdmin):
     list_display = ["number", "title", "pillar", "plan"]
     list_display_links = ["number", "title"]
     list_filter = ["plan", "pillar"]
@@ -86,7 +87,7 @@ class GoalAdmin(TranslationAdmin):
 
 
 @admin.register(Subgoal)
-class SubgoalAdmin(TranslationAdmin):
+class SubgoalAdmin(VersionedAdminMixin, TranslationAdmin):
     list_display = ["number", "title", "goal"]
     list_filter = ["goal__plan", "goal"]
     search_fields = ["number", "title"]
@@ -94,14 +95,14 @@ class SubgoalAdmin(TranslationAdmin):
     inlines = [IndicatorInline]
 
 
-class CategoryInline(TranslationTabularInline):
+class CategoryInline(VersionedInlineMixin, TranslationTabularInline):
     model = DisaggregationCategory
     extra = 0
     fields = ["code", "position", "label"]
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(TranslationAdmin):
+class IndicatorAdmin(VersionedAdminMixin, TranslationAdmin):
     list_display = ["code", "text", "kind", "goal", "subgoal", "plan"]
     list_filter = ["plan", "kind", "goal__pillar"]
     search_fields = ["code", "text"]
@@ -111,7 +112,7 @@ class IndicatorAdmin(TranslationAdmin):
 
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(admin.ModelAdmin):
+class ResponsibilityAdmin(VersionedAdminMixin, admin.ModelAdmin):
     list_display = ["organisation", "goal", "subgoal", "indicator"]
     list_filter = ["goal__plan", "organisation"]
     search_fields = ["organisation__name", "organisation__abbreviation", "indicator__code"]
@@ -120,7 +121,7 @@ class ResponsibilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(DisaggregationCategory)
-class DisaggregationCategoryAdmin(TranslationAdmin):
+class DisaggregationCategoryAdmin(VersionedAdminMixin, TranslationAdmin):
     list_display = ["label", "code", "indicator"]
     list_filter = ["indicator__plan"]
     search_fields = ["label", "code", "indicator__code"]
@@ -128,7 +129,7 @@ class DisaggregationCategoryAdmin(TranslationAdmin):
 
 
 @admin.register(PlanOrganisation)
-class PlanOrganisationAdmin(admin.ModelAdmin):
+class PlanOrganisationAdmin(VersionedAdminMixin, admin.ModelAdmin):
     list_display = ["organisation", "plan", "role"]
     list_filter = ["role", "plan", "organisation__kind"]
     search_fields = ["organisation__name", "organisation__abbreviation", "plan__short_name"]

@@ -41,6 +41,9 @@ class Organisation(models.Model):
     country = CountryField(_("country"), blank=True)
     website = models.URLField(_("website"), blank=True)
 
+    # Optimistic locking (napportal.locking): every save through the admin or a load raises it.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
@@ -102,6 +105,9 @@ class Plan(models.Model):
         verbose_name=_("organisations"),
     )
 
+    # Optimistic locking (napportal.locking): every save through the admin or a load raises it.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
     objects = PlanQuerySet.as_manager()
 
     class Meta:
@@ -147,6 +153,9 @@ class PlanOrganisation(models.Model):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.SIGNATORY)
 
+    # Optimistic locking (napportal.locking): every save through the admin or a load raises it.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
     class Meta:
         verbose_name = _("plan organisation")
         verbose_name_plural = _("plan organisations")
@@ -175,6 +184,9 @@ class Goal(models.Model):
     description = RichTextField(_("description"), blank=True)
     pillar = models.CharField(_("pillar"), max_length=20, choices=Pillar.choices, blank=True)
 
+    # Optimistic locking (napportal.locking): every save through the admin or a load raises it.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
     class Meta:
         verbose_name = _("strategic goal")
         verbose_name_plural = _("strategic goals")
@@ -194,6 +206,9 @@ class Subgoal(models.Model):
     number = models.CharField(_("number"), max_length=20, help_text=_('e.g. "1.1"'))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     title = models.TextField(_("title"))
+
+    # Optimistic locking (napportal.locking): every save through the admin or a load raises it.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("subgoal")
@@ -246,6 +261,9 @@ class Indicator(models.Model):
         _("target"), max_digits=16, decimal_places=2, null=True, blank=True
     )
     target_year = models.PositiveSmallIntegerField(_("target year"), null=True, blank=True)
+
+    # Optimistic locking (napportal.locking): every save through the admin or a load raises it.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("indicator")
@@ -316,6 +334,9 @@ class DisaggregationCategory(models.Model):
     code = models.SlugField(_("code"), max_length=40)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     label = models.CharField(_("label"), max_length=300)
+
+    # Optimistic locking (napportal.locking): every save through the admin or a load raises it.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("disaggregation category")
@@ -398,6 +419,9 @@ class Responsibility(PlanScope):
         related_name="responsibilities",
         verbose_name=_("organisation"),
     )
+
+    # Optimistic locking (napportal.locking): every save through the admin or a load raises it.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("responsibility")

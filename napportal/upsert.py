@@ -47,10 +47,15 @@ def assign(instance: models.Model, values: Mapping[str, Any]) -> bool:
 
 
 def save_if_changed(instance: models.Model, values: Mapping[str, Any]) -> bool:
-    """Apply `values`; validate and save when new or changed. Returns True when written."""
+    """Apply `values`; validate and save when new or changed. Returns True when written.
+
+    A changed row with a `version` (optimistic locking, napportal.locking) gets the next one,
+    so someone who opened it before the load gets an edit conflict instead of overwriting it."""
     changed = assign(instance, values)
     if instance.pk is not None and not changed:
         return False
+    if instance.pk is not None and hasattr(instance, "version"):
+        instance.version += 1
     instance.full_clean()
     instance.save()
     return True

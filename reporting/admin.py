@@ -6,8 +6,8 @@ from modeltranslation.admin import (
 )
 
 from exchange.admin import ProgressExchangeMixin
+from napportal.locking import ParentVersionAdminMixin, VersionedAdminMixin, VersionedInlineMixin
 
-from .locking import ParentVersionAdminMixin, VersionedAdminMixin, VersionedInlineMixin
 from .models import (
     CoverLetter,
     EntryComment,

@@ -37,7 +37,7 @@ class ReportingRound(models.Model):
         help_text=_("Embargo: the round is published at this moment, not before."),
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    # Optimistic locking (reporting.locking): every save raises it by one.
+    # Optimistic locking (napportal.locking): every save raises it by one.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
@@ -321,7 +321,7 @@ class CoverLetter(models.Model):
     subject = models.CharField(_("subject"), max_length=300)
     salutation = models.CharField(_("salutation"), max_length=200, blank=True)
     body = RichTextField(_("body"), blank=True)
-    # Optimistic locking (reporting.locking): every save raises it by one.
+    # Optimistic locking (napportal.locking): every save raises it by one.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
@@ -341,7 +341,7 @@ class LetterSignature(models.Model):
         _("title"), max_length=200, help_text=_("e.g. The Minister of Foreign Affairs")
     )
     name = models.CharField(_("name"), max_length=200)
-    # Optimistic locking (reporting.locking): every save raises it by one.
+    # Optimistic locking (napportal.locking): every save raises it by one.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
@@ -472,7 +472,7 @@ class PlanNarrative(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
-    # Optimistic locking (reporting.locking): every save raises it by one.
+    # Optimistic locking (napportal.locking): every save raises it by one.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -26,19 +26,6 @@ from .models import (
 )
 
 
-def _save_if_changed(instance, values: Mapping[str, Any]) -> bool:
-    """save_if_changed that also raises the version of a changed row (reporting.locking), so
-    someone who opened it before the load gets an edit conflict instead of overwriting it."""
-    changed = assign(instance, values)
-    if instance.pk is not None and not changed:
-        return False
-    if instance.pk is not None and hasattr(instance, "version"):
-        instance.version += 1
-    instance.full_clean()
-    instance.save()
-    return True
-
-
 @transaction.atomic
 def upsert_round(
     *,
@@ -53,7 +40,7 @@ def upsert_round(
     round_ = ReportingRound.objects.select_for_update().filter(
         plan=plan, year=year
     ).first() or ReportingRound(plan=plan, year=year)
-    _save_if_changed(
+    save_if_changed(
         round_,
         {
             "opens_on": opens_on,
@@ -82,7 +69,7 @@ def upsert_letter(
     letter = CoverLetter.objects.select_for_update().filter(round=round_).first() or CoverLetter(
         round=round_
     )
-    _save_if_changed(
+    save_if_changed(
         letter,
         {
             "date": date,
@@ -212,7 +199,7 @@ def _sync_positions(queryset, wanted: list[dict], new) -> None:
     """Make the ordered child rows equal `wanted`, touching only rows that differ."""
     existing = {row.position: row for row in queryset}
     for position, values in enumerate(wanted):
-        _save_if_changed(existing.pop(position, None) or new(position), values)
+        save_if_changed(existing.pop(position, None) or new(position), values)
     for row in existing.values():
         row.delete()
 

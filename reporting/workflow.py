@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.models import Goal, Indicator, Organisation, Subgoal
+from napportal.locking import EditConflict, check_version  # EditConflict: callers catch workflow's
 from notifications import services as notifications
 
 from . import access
-from .locking import EditConflict, check_version  # EditConflict: callers catch workflow's
 from .models import (
     EntryComment,
     EntryTransition,

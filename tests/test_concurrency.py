@@ -19,8 +19,8 @@ from django.db import connection, connections, transaction
 from django.utils import translation
 
 from accounts.models import Membership
+from napportal.locking import EditConflict, versioned_form
 from reporting import services, workflow
-from reporting.locking import EditConflict, versioned_form
 from reporting.models import CoverLetter, ProgressEntry, ReportingRound
 from tests.factories import MembershipFactory, UserFactory
 from tests.roles import build_world
@@ -162,7 +162,7 @@ def check_entry_saves(*, importer: bool):
 
 
 def test_interleaved_admin_form_saves_lose_nothing():
-    """The Django admin's change forms (reporting.locking.VersionedFormMixin): the check and
+    """The Django admin's change forms (napportal.locking.VersionedFormMixin): the check and
     the save in one transaction, as the admin runs them."""
     from django import forms
 

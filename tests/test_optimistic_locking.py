@@ -8,8 +8,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from indicators.models import (
+    DisaggregationCategory,
+    Goal,
+    Indicator,
+    Organisation,
+    Plan,
+    PlanOrganisation,
+    Responsibility,
+    Subgoal,
+)
+from napportal.locking import EditConflict, VersionedFormMixin
 from reporting import workflow
-from reporting.locking import EditConflict, VersionedFormMixin
 from reporting.models import (
     CoverLetter,
     Example,
@@ -165,7 +175,7 @@ def test_admin_adds_without_a_version(client, world, admin_user):
 def test_every_admin_of_a_model_with_a_version_checks_it(rf, admin_user):
     from django.contrib import admin
 
-    from reporting.locking import VersionedAdminMixin
+    from napportal.locking import VersionedAdminMixin
 
     versioned = [
         (model, model_admin)
@@ -178,6 +188,14 @@ def test_every_admin_of_a_model_with_a_version_checks_it(rf, admin_user):
         CoverLetter,
         LetterSignature,
         PlanNarrative,
+        Plan,
+        PlanOrganisation,
+        Organisation,
+        Goal,
+        Subgoal,
+        Indicator,
+        DisaggregationCategory,
+        Responsibility,
     }
     request = rf.get("/")
     request.user = admin_user
