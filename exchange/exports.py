@@ -9,7 +9,7 @@ from django.db.models import F, Q
 
 from indicators.i18n import localized
 from indicators.models import Indicator, Organisation, Plan, PlanOrganisation, Responsibility
-from reporting.models import ProgressEntry
+from reporting.models import ENTRY_ORDER, ProgressEntry
 
 from . import plans as plan_format
 from . import progress as progress_format
@@ -173,16 +173,7 @@ def export_progress(queryset, fmt: str) -> tuple[str, str, bytes]:
     entries = list(
         queryset.select_related("round__plan", "organisation", "goal", "subgoal", "indicator")
         .prefetch_related("values__category")
-        .order_by(
-            "round__plan__slug",
-            "round__year",
-            "goal__number",
-            F("subgoal__position").asc(nulls_first=True),
-            "subgoal__number",
-            F("indicator__position").asc(nulls_first=True),
-            "indicator__code",
-            "organisation__slug",
-        )
+        .order_by(*ENTRY_ORDER)
     )
     rows = [row for entry in entries for row in progress_rows(entry)]
     plans = {entry.round.plan.slug for entry in entries}

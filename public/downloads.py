@@ -32,8 +32,9 @@ from django.views.decorators.http import require_safe
 
 from exchange.tabular import escape_cell, format_decimal
 from indicators.i18n import active_language
+from reporting.models import ENTRY_ORDER
 
-from .filters import ENTRY_ORDER, EntryFilter, published_entries
+from .filters import EntryFilter, published_entries
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 FORMATS = ("csv", "xlsx", "json")

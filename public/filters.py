@@ -9,13 +9,13 @@ in the OpenAPI schema, so API clients (and Schemathesis) see what is accepted.
 
 from django import forms
 from django.core.validators import RegexValidator
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
 from indicators.models import Indicator, Organisation, Pillar, Plan
-from reporting.models import ProgressEntry, ReportingRound
+from reporting.models import ENTRY_ORDER, ProgressEntry, ReportingRound
 
 from .search import search_entries
 
@@ -58,20 +58,6 @@ class IntegerFilter(filters.NumberFilter):
 def published_entries() -> QuerySet:
     """The starting point of every public list of entries: published, in a public plan."""
     return ProgressEntry.objects.published().filter(round__plan__in=Plan.objects.public())
-
-
-# Plan, year, then the plan's own order of goals, subgoals and indicators, then organisation.
-ENTRY_ORDER = (
-    "round__plan__slug",
-    "round__year",
-    "goal__number",
-    F("subgoal__position").asc(nulls_first=True),
-    "subgoal__number",
-    F("indicator__position").asc(nulls_first=True),
-    "indicator__code",
-    "organisation__slug",
-    "pk",
-)
 
 
 class EntryFilter(filters.FilterSet):

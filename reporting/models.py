@@ -67,6 +67,20 @@ class ReportingRound(models.Model):
             raise ValidationError(errors)
 
 
+# Plan, year, then the plan's own order of goals, subgoals and indicators, then organisation.
+ENTRY_ORDER = (
+    "round__plan__slug",
+    "round__year",
+    "goal__number",
+    models.F("subgoal__position").asc(nulls_first=True),
+    "subgoal__number",
+    models.F("indicator__position").asc(nulls_first=True),
+    "indicator__code",
+    "organisation__slug",
+    "pk",
+)
+
+
 class ProgressEntryQuerySet(models.QuerySet):
     def published(self):
         """The only entries the public may see. Every public page, download and API starts here."""

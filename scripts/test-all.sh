@@ -14,6 +14,17 @@ trap 'scripts/pg.sh stop >/dev/null 2>&1 || true' EXIT
 names=() results=() seconds=()
 failed=0
 
+record() { # record NAME EXIT-STATUS START-SECONDS
+	names+=("$1")
+	seconds+=($((SECONDS - $3)))
+	if (($2 == 0)); then
+		results+=(ok)
+	else
+		results+=("FAILED (exit $2)")
+		failed=$((failed + 1))
+	fi
+}
+
 stage() { # stage NAME COMMAND...
 	local name="$1" start rc
 	shift
@@ -21,14 +32,7 @@ stage() { # stage NAME COMMAND...
 	start=$SECONDS
 	"$@"
 	rc=$?
-	names+=("$name")
-	seconds+=($((SECONDS - start)))
-	if ((rc == 0)); then
-		results+=(ok)
-	else
-		results+=("FAILED (exit $rc)")
-		failed=$((failed + 1))
-	fi
+	record "$name" "$rc" "$start"
 	return "$rc"
 }
 
@@ -88,14 +92,7 @@ parallel_stages() { # parallel_stages TARGET...
 		rc=$?
 		printf '\n===== %s (in parallel) =====\n' "$target"
 		cat "test-results/$target.log"
-		names+=("$target")
-		seconds+=($((SECONDS - start)))
-		if ((rc == 0)); then
-			results+=(ok)
-		else
-			results+=("FAILED (exit $rc)")
-			failed=$((failed + 1))
-		fi
+		record "$target" "$rc" "$start"
 		i=$((i + 1))
 	done
 }
