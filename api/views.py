@@ -18,6 +18,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
 from indicators.models import DisaggregationCategory, Goal, Indicator, Organisation, Plan, Subgoal
+from public.caching import MARK as PUBLIC_CACHE_MARK
 from public.filters import SLUG_PATTERN, EntryFilter, published_entries
 from reporting.models import Example, ProgressValue, Reference
 
@@ -70,6 +71,9 @@ class PublicReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         response["Content-Language"] = translation.get_language()
+        # Public data: PublicCacheMiddleware may answer the same request from the cache (a hit
+        # costs next to nothing, so it is not counted by the throttle).
+        setattr(response, PUBLIC_CACHE_MARK, True)
         return response
 
     def get_object(self):

@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 FAST = 2.0  # seconds: the most an answer may take while the database is down
+STAMP_TTL = 2  # PUBLIC_STAMP_TTL of the portal under test (set in portal_env)
 WORKERS = 2
 WORKER_TIMEOUT = 10  # gunicorn --timeout for the drill: shorter than the outage
 
@@ -136,6 +137,7 @@ def portal_env(database_url: str, workdir: Path, port: int) -> dict[str, str]:
         DATABASE_URL=database_url,
         DATABASE_CONN_MAX_AGE="60",
         DATABASE_CONNECT_TIMEOUT="2",
+        PUBLIC_STAMP_TTL=str(STAMP_TTL),
         # Plain HTTP on loopback: no TLS proxy in front in this drill.
         SECURE_SSL_REDIRECT="false",
         STATIC_ROOT=str(workdir / "static"),
@@ -228,27 +230,43 @@ def drill(args) -> Results:
             return results
 
         print("Database up:", flush=True)
+        before = {}
         for path in ["/health/", *pages]:
-            status, seconds, _, _ = get(base + path)
+            status, seconds, _, before[path] = get(base + path)
             results.check(status == 200, f"GET {path}: {status} in {seconds:.2f}s (want 200)")
 
         print(f"Stopping PostgreSQL for {args.outage_seconds}s:", flush=True)
         cluster.stop()
-        outage_end = time.monotonic() + args.outage_seconds
-        slowest, count, wrong = 0.0, 0, []
+        stopped = time.monotonic()
+        outage_end = stopped + args.outage_seconds
+        slowest, count, wrong, from_cache = 0.0, 0, [], 0
         friendly = retry_after = True
         while time.monotonic() < outage_end:
             for path in ["/health/", *pages]:
                 status, seconds, headers, body = get(base + path)
                 count += 1
                 slowest = max(slowest, seconds)
+                # A cached public page may still be served while its process remembers the
+                # publication stamp (PUBLIC_STAMP_TTL): the same page as before, not an error.
+                if (
+                    status == 200
+                    and path != "/health/"
+                    and body == before[path]
+                    and time.monotonic() - stopped < STAMP_TTL + 1
+                ):
+                    from_cache += 1
+                    continue
                 if status != 503:
                     wrong.append(f"{path} -> {status}")
                 elif path != "/health/":
                     # The page's marker, not its words: /nl/ and /fr/ pages are translated.
                     friendly &= 'data-page="unavailable"' in body
                     retry_after &= headers.get("Retry-After", "").isdigit()
-        results.check(not wrong, f"{count} requests during the outage all answered 503 {wrong[:3]}")
+        results.check(
+            not wrong,
+            f"{count} requests during the outage answered 503, or in the first {STAMP_TTL} s "
+            f"the cached page ({from_cache}) {wrong[:3]}",
+        )
         results.check(slowest < FAST, f"the slowest answer took {slowest:.2f}s (want < {FAST}s)")
         results.check(friendly, "pages show the friendly 'temporarily unavailable' page")
         results.check(retry_after, "503 pages carry Retry-After")

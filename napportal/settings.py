@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "operations.middleware.DatabaseUnavailableMiddleware",
     # Public GET requests may read published data from the replica (DATABASE_REPLICA_URL).
     "operations.routers.ReplicaReadsMiddleware",
+    # Anonymous public pages and API answers from the cache, before sessions and the view.
+    "public.caching.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -413,5 +415,8 @@ PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 # Rendered public pages are cached for anonymous visitors, keyed on a publication stamp (see
 # public/caching.py); 0 switches the cache off. Use a shared cache (CACHES) with several workers.
 PUBLIC_PAGE_CACHE_TIMEOUT = env_int("PUBLIC_PAGE_CACHE_TIMEOUT", 600)
+# Seconds each process remembers the publication stamp, so a cached page needs no query; a
+# publish shows at once with a shared cache, other changes to published data within this time.
+PUBLIC_STAMP_TTL = env_int("PUBLIC_STAMP_TTL", 2)
 # Shown on the accessibility and privacy statements, if set.
 PUBLIC_CONTACT_EMAIL = env_str("PUBLIC_CONTACT_EMAIL", "")
