@@ -45,6 +45,16 @@ def _locked(entry_id: int) -> ProgressEntry:
     )
 
 
+def _unchanged_relations(entry: ProgressEntry, current: ProgressEntry) -> list[str]:
+    """Foreign keys the edit left as the locked row has them: they exist (the row was just read
+    with them) and their constraints hold, so full_clean need not query each one again."""
+    return [
+        field.name
+        for field in entry._meta.concrete_fields
+        if field.many_to_one and getattr(entry, field.attname) == getattr(current, field.attname)
+    ]
+
+
 def _record(entry: ProgressEntry, from_status: str, actor, comment: str = "") -> EntryTransition:
     latest = entry.history.order_by("-history_id").values_list("history_id", flat=True).first()
     return EntryTransition.objects.create(
@@ -105,7 +115,7 @@ def save_entry(
     entry.status = current.status
     entry.version = current.version + 1
     entry.last_edited_by = acting_user
-    entry.full_clean()
+    entry.full_clean(exclude=_unchanged_relations(entry, current))
     entry._history_user = acting_user
     if current.status == Status.APPROVED:
         # Edited under a lock exception: it needs a fresh review.

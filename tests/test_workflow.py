@@ -245,3 +245,23 @@ def test_history_keeps_every_change_with_its_author(world):
     assert [change.field for change in delta.changes if change.field.startswith("narrative")] == [
         "narrative_nl"
     ]
+
+
+def test_saving_checks_only_the_foreign_keys_an_edit_changed(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    entry = start(world)
+    edit(entry, world.editor, "<p>Eerste</p>")
+    entry = ProgressEntry.objects.get(pk=entry.pk)
+    entry.narrative_nl = "<p>Tweede</p>"
+    with CaptureQueriesContext(connection) as queries:
+        workflow.save_entry(acting_user=world.editor, entry=entry, expected_version=entry.version)
+    checked = [q["sql"] for q in queries if q["sql"].startswith("SELECT 1 AS")]
+    assert checked == []  # the locked row has just shown that its relations exist
+    # A changed one is still validated by full_clean.
+    current = ProgressEntry.objects.get(pk=entry.pk)
+    changed = ProgressEntry.objects.get(pk=entry.pk)
+    changed.goal_id = 10**9
+    skipped = workflow._unchanged_relations(changed, current)
+    assert "goal" not in skipped and {"round", "organisation", "indicator"} <= set(skipped)
