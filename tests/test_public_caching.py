@@ -57,6 +57,19 @@ def plan():
     return plan
 
 
+@pytest.fixture
+def round_2022(plan):
+    """A closed round with an approved entry: publishing it changes the goal's page."""
+    round_2022 = RoundFactory(plan=plan, year=2022, state=ReportingRound.State.CLOSED)
+    EntryFactory(
+        round=round_2022,
+        goal=plan.goals.get(),
+        status=ProgressEntry.Status.APPROVED,
+        narrative_en="<p>Second year.</p>",
+    )
+    return round_2022
+
+
 def test_a_cached_page_costs_no_query_while_the_stamp_is_remembered(
     client, cached, clock, plan, django_assert_num_queries
 ):
@@ -100,16 +113,8 @@ def test_a_change_outside_publishing_shows_once_the_stamp_is_read_again(
 
 
 def test_a_publish_in_another_process_shows_at_once_through_the_shared_generation(
-    client, cached, clock, plan
+    client, cached, clock, round_2022
 ):
-    goal = plan.goals.get()
-    round_2022 = RoundFactory(plan=plan, year=2022, state=ReportingRound.State.CLOSED)
-    EntryFactory(
-        round=round_2022,
-        goal=goal,
-        status=ProgressEntry.Status.APPROVED,
-        narrative_en="<p>Second year.</p>",
-    )
     assert "Second year." not in client.get("/en/plans/cached/goals/1/").content.decode()
     remembered = caching.current_stamp()
     publish_round(round_=round_2022)
@@ -118,15 +123,7 @@ def test_a_publish_in_another_process_shows_at_once_through_the_shared_generatio
     assert "Second year." in client.get("/en/plans/cached/goals/1/").content.decode()
 
 
-def test_publishing_a_round_shows_at_once(client, cached, plan):
-    goal = plan.goals.get()
-    round_2022 = RoundFactory(plan=plan, year=2022, state=ReportingRound.State.CLOSED)
-    EntryFactory(
-        round=round_2022,
-        goal=goal,
-        status=ProgressEntry.Status.APPROVED,
-        narrative_en="<p>Second year.</p>",
-    )
+def test_publishing_a_round_shows_at_once(client, cached, round_2022):
     before = client.get("/en/plans/cached/goals/1/").content.decode()
     assert "Second year." not in before
     publish_round(round_=round_2022)
