@@ -150,6 +150,8 @@ def measure(plan, year: int, label: str) -> dict:
     # A report larger than reports.chunked.CHUNK_CHARS is laid out in parts (each part's HTML
     # written twice, counted here) and joined; a smaller one is laid out from `html` in one go.
     parts = len(split(report))
+    if parts > 1:
+        html = None  # unused for parts, and reports.services does not build it either
     started = time.perf_counter()
     pdf = render_pdf(report, html)
     weasy = time.perf_counter() - started

@@ -11,11 +11,12 @@ single document too, and the parts' PDFs are joined with pikepdf (qpdf) into one
 2. Each part is then laid out again with its pages numbered from where the previous part
    ended and with the report's total ("page x of y"); the front part (cover, contents,
    letter, annex title and the first organisation) prints the contents' page numbers. The
-   part is written as PDF/UA-1 and its pages are dropped: one part's pages at a time are
-   in memory.
+   part is written as PDF/UA-1 (the front part, with the contents, a few pages at a time)
+   and its pages are dropped: one part's pages at a time are in memory.
 3. The parts are joined: pages, structure tree (every part's elements under one Document
-   element, the parent tree renumbered), named destinations, the contents' links, and one
-   outline built from all parts' headings the way WeasyPrint builds it for one document.
+   element, the lines' elements folded into their parents, the parent tree renumbered),
+   named destinations, the contents' links, and one outline built from all parts' headings
+   the way WeasyPrint builds it for one document.
 
 The result has the text, page numbers, contents, outline, tags and metadata of the single
 document (`tests/test_reports_chunked.py` compares them on the demo report).
@@ -23,6 +24,7 @@ document (`tests/test_reports_chunked.py` compares them on the demo report).
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import gc
 import io
@@ -45,6 +47,13 @@ CHUNK_CHARS = 300_000
 # links to named destinations when the parts are joined.
 LINK_SCHEME = "nap-anchor:"
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+# Pages of the front part written to one PDF at a time (see render_parts).
+FRONT_WRITE_PAGES = 20
+
+try:  # glibc's; elsewhere the freed memory simply stays with the process
+    _malloc_trim = ctypes.CDLL(None).malloc_trim
+except (AttributeError, OSError):
+    _malloc_trim = None
 
 
 @dataclass
@@ -79,8 +88,12 @@ def split(report: Report, chunk_chars: int = CHUNK_CHARS) -> list[Part]:
     else:
         groups = [("sections", item) for item in report.sections]
         groups += [("goals", item) for item in report.goals]
-    # The first group stays with the front matter: it starts on the annex title's page.
-    parts = [Part(front=True, groups={}, size=text_size(report.letter))]
+    # The first group stays with the front matter: it starts on the annex title's page. The
+    # contents count too: a large report's run to thousands of lines.
+    from .render import table_of_contents
+
+    front = text_size(report.letter) + text_size(table_of_contents(report))
+    parts = [Part(front=True, groups={}, size=front)]
     for kind, item in groups:
         size = text_size(item)
         if parts[-1].groups and parts[-1].size + size > chunk_chars:
@@ -139,10 +152,27 @@ def render_parts(
         outline_pages += [
             SimpleNamespace(height=page.height, bookmarks=page.bookmarks) for page in document.pages
         ]
-        pdfs.append(document.write_pdf(**PDF_OPTIONS, pdf_identifier=identifier))
+        # Writing holds every page's drawing and tags until the file is done; the front part's
+        # contents draw a text run per dot of their leaders, so it is written a few pages at a
+        # time (each batch a PDF of its own, joined like the parts).
+        batch = FRONT_WRITE_PAGES if part.front else len(document.pages)
+        for start in range(0, len(document.pages), batch):
+            pages = document.copy(document.pages[start : start + batch])
+            pdfs.append(pages.write_pdf(**PDF_OPTIONS, pdf_identifier=identifier))
+            del pages
+            _release_memory()
         del document
-        gc.collect()  # the layout's reference cycles: free them before the next part
+        _release_memory()
+    _release_memory()
     return join(pdfs, outline_pages)
+
+
+def _release_memory() -> None:
+    """Free the layout's reference cycles and hand the freed memory back to the system
+    (glibc keeps it otherwise), so that the next part and the join start from a lower base."""
+    gc.collect()
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 def _anchors(document) -> dict:
@@ -157,7 +187,7 @@ def _measure(part: Part, html: str) -> None:
     document = _layout(html)
     part.pages, part.anchors = len(document.pages), _anchors(document)
     del document
-    gc.collect()
+    _release_memory()
 
 
 def _toc_anchors(report: Report) -> list[str]:
@@ -183,13 +213,15 @@ def _number(parts: list[Part]) -> None:
 # -- joining the parts' PDFs ----------------------------------------------------------------------
 
 
-def join(pdfs: list[bytes], outline_pages: list) -> bytes:
+def join(pdfs: list[bytes | None], outline_pages: list) -> bytes:
     """One PDF of the parts' PDFs, the first part's metadata and catalogue kept. The same
-    parts give the same bytes (the file identifier is derived from the content)."""
+    parts give the same bytes (the file identifier is derived from the content). Empties
+    `pdfs` as it goes, so that each part's bytes are freed once copied."""
     import pikepdf
     from weasyprint.document import Document
 
     out = pikepdf.open(io.BytesIO(pdfs[0]))
+    pdfs[0] = None
     structure = out.Root.StructTreeRoot
     document_element = structure.K[0]
     nums = pikepdf.Array()
@@ -209,12 +241,16 @@ def join(pdfs: list[bytes], outline_pages: list) -> bytes:
             return out.copy_foreign(value)
         return value
 
-    for number, data in enumerate((None, *pdfs[1:])):
+    fold_lines(out)
+    for number in range(len(pdfs)):
         # One part open at a time: once copied, a part's objects live in `out` (qpdf copies
         # the stream data too), and closing the part halves the memory the join needs.
+        data, pdfs[number] = pdfs[number], None
         source = None if data is None else pikepdf.open(io.BytesIO(data))
         if source is not None:
-            _prefix_table_ids(source, f"p{number}-")  # before anything of it is copied
+            # Before anything of it is copied: the lines' elements are then never copied.
+            fold_lines(source)
+            _prefix_table_ids(source, f"p{number}-")
         pdf = out if source is None else source
         mapping = parent_tree(pdf)
         count = len(pdf.pages)
@@ -241,7 +277,8 @@ def join(pdfs: list[bytes], outline_pages: list) -> bytes:
         if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
             entries = list(pdf.Root.Names.Dests.Names)
             for i in range(0, len(entries), 2):
-                names[str(entries[i])] = adopt(entries[i + 1], source)
+                if str(entries[i]) not in names:  # the first of a name, as WeasyPrint does
+                    names[str(entries[i])] = adopt(entries[i + 1], source)
         if source is not None:
             source.close()
 
@@ -254,15 +291,94 @@ def join(pdfs: list[bytes], outline_pages: list) -> bytes:
     )
     _link_contents(out)
     _outline(out, Document.make_bookmark_tree(SimpleNamespace(pages=outline_pages), 0.75, True))
+    buffer = save(out)
+    out.close()  # before the bytes are copied out of the buffer
+    return buffer.getvalue()
+
+
+def save(pdf) -> io.BytesIO:
+    import pikepdf
+
     buffer = io.BytesIO()
-    out.save(
+    pdf.save(
         buffer,
         compress_streams=True,
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
         deterministic_id=True,
     )
-    out.close()
-    return buffer.getvalue()
+    return buffer
+
+
+def fold_pdf(data: bytes) -> bytes:
+    """A PDF written by WeasyPrint with its lines' structure elements folded (`fold_lines`)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        fold_lines(pdf)
+        return save(pdf).getvalue()
+
+
+# The keys of the element WeasyPrint makes for every piece of text on a line.
+LINE_KEYS = frozenset({"/Type", "/S", "/K", "/P", "/Pg"})
+
+
+def fold_lines(pdf) -> int:
+    """Fold the structure element WeasyPrint writes for every piece of text on a line (a
+    `Span` whose only kid is the text's marked content) into its parent: the parent (a `P`,
+    heading, list body, cell...) takes the marked content itself, and the parent tree maps it
+    to the parent. The tag tree keeps every element the HTML made, `span` elements too, and
+    loses some 55% of its objects, which makes joining the parts of a large report cheaper.
+    Returns how many elements were folded."""
+    import pikepdf
+
+    span = pikepdf.Name.Span
+    root = pdf.Root.StructTreeRoot
+    folded: dict[tuple[int, int], pikepdf.Object] = {}  # line element -> its parent
+    stack = list(root.K) if isinstance(root.K, pikepdf.Array) else [root.K]
+    while stack:
+        element = stack.pop()
+        kids = element.get("/K")
+        if not isinstance(kids, pikepdf.Array):
+            if isinstance(kids, pikepdf.Dictionary) and kids.get("/Type") != "/OBJR":
+                stack.append(kids)
+            continue
+        page = element.get("/Pg")
+        items, changed = [], False
+        for kid in kids:
+            if not isinstance(kid, pikepdf.Dictionary) or kid.get("/Type") in ("/OBJR", "/MCR"):
+                items.append(kid)
+                continue
+            content = kid.get("/K")
+            if (
+                kid.get("/S") == span
+                and kid.is_indirect
+                and isinstance(content, pikepdf.Array)
+                and all(isinstance(mcid, int) for mcid in content)
+                and set(kid.keys()) <= LINE_KEYS
+            ):
+                same_page = page is not None and kid.Pg.objgen == page.objgen
+                for mcid in content:
+                    if same_page:
+                        items.append(mcid)
+                    else:  # never seen: WeasyPrint makes an element per page
+                        mcr = pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=kid.Pg, MCID=mcid)
+                        items.append(mcr)
+                folded[kid.objgen] = element
+                changed = True
+            else:
+                items.append(kid)
+                stack.append(kid)
+        if changed:
+            element.K = pikepdf.Array(items)
+    if folded:
+        nums = root.ParentTree.Nums
+        for index in range(1, len(nums), 2):
+            mapping = nums[index]
+            if isinstance(mapping, pikepdf.Array) and any(
+                item.objgen in folded for item in mapping
+            ):
+                nums[index] = pikepdf.Array(folded.get(item.objgen, item) for item in mapping)
+    return len(folded)
 
 
 def _prefix_table_ids(pdf, prefix: str) -> None:

@@ -176,7 +176,7 @@ def render_pdf(
     memory stays bounded; `html`, the whole document's, serves a report of one part."""
     from weasyprint import HTML
 
-    from .chunked import CHUNK_CHARS, PDF_OPTIONS, render_parts, split
+    from .chunked import CHUNK_CHARS, PDF_OPTIONS, fold_pdf, render_parts, split
 
     identifier = hashlib.md5(report.fingerprint.encode(), usedforsecurity=False).digest()
     parts = split(report, CHUNK_CHARS if chunk_chars is None else chunk_chars)
@@ -186,7 +186,8 @@ def render_pdf(
         progress(35, _("Laying out the pages"))
     html = html if html is not None else render_html(report)
     document = HTML(string=html, base_url="file:///", url_fetcher=url_fetcher())
-    return document.write_pdf(**PDF_OPTIONS, pdf_identifier=identifier)
+    # The same tag tree as a report in parts: the lines' elements folded into their parents.
+    return fold_pdf(document.write_pdf(**PDF_OPTIONS, pdf_identifier=identifier))
 
 
 def render(report: Report, fmt: str) -> bytes:
