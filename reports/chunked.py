@@ -13,10 +13,11 @@ single document too, and the parts' PDFs are joined with pikepdf (qpdf) into one
    letter, annex title and the first organisation) prints the contents' page numbers. The
    part is written as PDF/UA-1 (the front part, with the contents, a few pages at a time)
    and its pages are dropped: one part's pages at a time are in memory.
-3. The parts are joined: pages, structure tree (every part's elements under one Document
-   element, the lines' elements folded into their parents, the parent tree renumbered),
-   named destinations, the contents' links, and one outline built from all parts' headings
-   the way WeasyPrint builds it for one document.
+3. Each part's PDF is copied into the joined file as soon as it is written
+   (`reports.pdfjoin.StreamingJoin`, one part in memory at a time): pages, structure tree
+   (every part's elements under one Document element, the lines' elements folded into their
+   parents, the parent tree renumbered), named destinations and the contents' links; one
+   outline is built from all parts' headings the way WeasyPrint builds it for one document.
 
 The result has the text, page numbers, contents, outline, tags and metadata of the single
 document (`tests/test_reports_chunked.py` compares them on the demo report).
@@ -142,7 +143,7 @@ def render_parts(
         if len(document.pages) == parts[0].pages:
             break
         parts[0].pages, parts[0].anchors = len(document.pages), _anchors(document)
-    pdfs, outline_pages = [], []
+    joined, outline_pages = PartJoin(), []
     for number, part in enumerate(parts):
         if number:
             progress(60 + 35 * number // len(parts), _("Laying out the pages"))
@@ -152,19 +153,18 @@ def render_parts(
         outline_pages += [
             SimpleNamespace(height=page.height, bookmarks=page.bookmarks) for page in document.pages
         ]
-        # Writing holds every page's drawing and tags until the file is done; the front part's
-        # contents draw a text run per dot of their leaders, so it is written a few pages at a
-        # time (each batch a PDF of its own, joined like the parts).
+        # Writing holds every page's drawing and tags until the file is done, and a large
+        # report's front part carries thousands of lines of contents, so it is written a few
+        # pages at a time (each batch a PDF of its own, joined like the parts).
         batch = FRONT_WRITE_PAGES if part.front else len(document.pages)
         for start in range(0, len(document.pages), batch):
             pages = document.copy(document.pages[start : start + batch])
-            pdfs.append(pages.write_pdf(**PDF_OPTIONS, pdf_identifier=identifier))
+            joined.add(pages.write_pdf(**PDF_OPTIONS, pdf_identifier=identifier))
             del pages
             _release_memory()
         del document
         _release_memory()
-    _release_memory()
-    return join(pdfs, outline_pages)
+    return joined.finish(outline_pages)
 
 
 def _release_memory() -> None:
@@ -213,87 +213,32 @@ def _number(parts: list[Part]) -> None:
 # -- joining the parts' PDFs ----------------------------------------------------------------------
 
 
-def join(pdfs: list[bytes | None], outline_pages: list) -> bytes:
-    """One PDF of the parts' PDFs, the first part's metadata and catalogue kept. The same
-    parts give the same bytes (the file identifier is derived from the content). Empties
-    `pdfs` as it goes, so that each part's bytes are freed once copied."""
-    import pikepdf
-    from weasyprint.document import Document
+class PartJoin:
+    """The parts' PDFs joined as they are written (`reports.pdfjoin`): each part's lines'
+    elements folded, its table IDs made unique and its contents' links pointed at the named
+    destinations before it is copied, so one part at a time is in memory."""
 
-    out = pikepdf.open(io.BytesIO(pdfs[0]))
-    pdfs[0] = None
-    structure = out.Root.StructTreeRoot
-    document_element = structure.K[0]
-    nums = pikepdf.Array()
-    names: dict[str, pikepdf.Object] = {}
-    key = 0
+    def __init__(self):
+        from .pdfjoin import StreamingJoin
 
-    def parent_tree(pdf) -> dict[int, pikepdf.Object]:
-        entries = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
-        return {int(entries[i]): entries[i + 1] for i in range(0, len(entries), 2)}
+        self.output = StreamingJoin()
+        self.count = 0
 
-    def adopt(value, source):
-        if source is None:
-            return value
-        if isinstance(value, pikepdf.Array):  # a direct array of references
-            return pikepdf.Array(adopt(item, source) for item in value)
-        if isinstance(value, pikepdf.Object) and value.is_indirect:
-            return out.copy_foreign(value)
-        return value
+    def add(self, data: bytes) -> None:
+        import pikepdf
 
-    fold_lines(out)
-    for number in range(len(pdfs)):
-        # One part open at a time: once copied, a part's objects live in `out` (qpdf copies
-        # the stream data too), and closing the part halves the memory the join needs.
-        data, pdfs[number] = pdfs[number], None
-        source = None if data is None else pikepdf.open(io.BytesIO(data))
-        if source is not None:
-            # Before anything of it is copied: the lines' elements are then never copied.
-            fold_lines(source)
-            _prefix_table_ids(source, f"p{number}-")
-        pdf = out if source is None else source
-        mapping = parent_tree(pdf)
-        count = len(pdf.pages)
-        if source is None:
-            pages = list(out.pages)
-        else:
-            start = len(out.pages)
-            out.pages.extend(source.pages)
-            pages = list(out.pages)[start:]
-        for index, page in enumerate(pages):
-            page.obj.StructParents = key
-            nums.extend([key, adopt(mapping[index], source)])
-            key += 1
-        for old_key in sorted(k for k in mapping if k >= count):
-            annotation = adopt(mapping[old_key], source)
-            annotation.StructParent = key
-            nums.extend([key, annotation])
-            key += 1
-        if source is not None:
-            for element in source.Root.StructTreeRoot.K[0].K:
-                copied = out.copy_foreign(element)
-                copied.P = document_element
-                document_element.K.append(copied)
-        if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
-            entries = list(pdf.Root.Names.Dests.Names)
-            for i in range(0, len(entries), 2):
-                if str(entries[i]) not in names:  # the first of a name, as WeasyPrint does
-                    names[str(entries[i])] = adopt(entries[i + 1], source)
-        if source is not None:
-            source.close()
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            fold_lines(pdf)
+            _prefix_table_ids(pdf, f"p{self.count}-")
+            _link_contents(pdf)
+            self.output.add(pdf)
+        self.count += 1
 
-    structure.ParentTree = out.make_indirect(pikepdf.Dictionary(Nums=nums))
-    structure.ParentTreeNextKey = key
-    out.Root.Names.Dests = pikepdf.Dictionary(
-        Names=pikepdf.Array(
-            item for name in sorted(names) for item in (pikepdf.String(name), names[name])
-        )
-    )
-    _link_contents(out)
-    _outline(out, Document.make_bookmark_tree(SimpleNamespace(pages=outline_pages), 0.75, True))
-    buffer = save(out)
-    out.close()  # before the bytes are copied out of the buffer
-    return buffer.getvalue()
+    def finish(self, outline_pages: list) -> bytes:
+        from weasyprint.document import Document
+
+        tree = Document.make_bookmark_tree(SimpleNamespace(pages=outline_pages), 0.75, True)
+        return self.output.finish(tree)
 
 
 def save(pdf) -> io.BytesIO:
@@ -418,20 +363,3 @@ def _link_contents(out) -> None:
                 del annotation["/A"]
                 annotation.Dest = pikepdf.String(name)
                 annotation.Contents = pikepdf.String(name)
-
-
-def _outline(out, tree) -> None:
-    """The outline WeasyPrint would write for the single document (`add_outlines`)."""
-    import pikepdf
-
-    def items(subtrees):
-        for title, (page, x, y), children, state in subtrees:
-            item = pikepdf.OutlineItem(title, page, pikepdf.PageLocation.XYZ, left=x, top=y, zoom=0)
-            item.children.extend(items(children))
-            item.is_closed = state == "closed"
-            yield item
-
-    if "/Outlines" in out.Root:
-        del out.Root["/Outlines"]
-    with out.open_outline() as outline:
-        outline.root.extend(items(tree))

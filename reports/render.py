@@ -86,6 +86,7 @@ def renderer_version() -> str:
         digest.update((Path(__file__).parent / "templates" / "reports" / name).read_bytes())
     digest.update((Path(__file__).parent / "docx.py").read_bytes())
     digest.update((Path(__file__).parent / "chunked.py").read_bytes())
+    digest.update((Path(__file__).parent / "pdfjoin.py").read_bytes())
     return digest.hexdigest()[:16]
 
 

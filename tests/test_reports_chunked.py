@@ -99,6 +99,24 @@ def test_a_report_laid_out_in_parts_is_the_single_document(demo, tmp_path, monke
         # Every element of every part hangs under the one Document element.
         document = tree.K[0]
         assert all(kid.P.objgen == document.objgen for kid in document.K)
+        # Every link (the contents' links are in several of the front part's files) has a key
+        # of its own, whose element is the Link that holds it.
+        nums = list(tree.ParentTree.Nums)
+        parent_tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        annotations = [a for page in pdf.pages for a in page.obj.get("/Annots", [])]
+        annotation_keys = [int(annotation.StructParent) for annotation in annotations]
+        assert len(annotations) == len(toc_links) and len(set(annotation_keys)) == len(annotations)
+        assert sorted(annotation_keys + parents) == keys
+        for annotation, key in zip(annotations, annotation_keys, strict=True):
+            element = parent_tree[key]
+            assert element.S == "/Link"
+            objects = [
+                kid.Obj.objgen
+                for kid in element.K
+                if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"
+            ]
+            assert objects == [annotation.objgen]
+        assert pdf.check_pdf_syntax() == []  # qpdf finds nothing wrong with the file
     # Table header IDs stay unique: each part's are prefixed.
     tree = run("pdfinfo", "-struct", str(joined))
     ids = re.findall(r"<((?:p\d+-)?\d+-\d+-\d+)>", tree)
