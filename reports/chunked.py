@@ -4,7 +4,7 @@ WeasyPrint keeps every laid-out page of a document in memory until its PDF is wr
 1 MB a page of the annex (mostly Pango's text layouts): a 2 000-page report would need 2 GB.
 A report whose texts exceed `CHUNK_CHARS` is therefore laid out in parts of whole
 organisations (or sections and goals in the goal layout), which start on a new page in the
-single document too, and the parts' PDFs are joined with pikepdf (qpdf) into one tagged PDF:
+single document too, and the parts' PDFs are joined into one tagged PDF:
 
 1. Every part is laid out once, layout only, to count its pages and find where its headings
    fall.
@@ -241,26 +241,20 @@ class PartJoin:
         return self.output.finish(tree)
 
 
-def save(pdf) -> io.BytesIO:
-    import pikepdf
-
-    buffer = io.BytesIO()
-    pdf.save(
-        buffer,
-        compress_streams=True,
-        object_stream_mode=pikepdf.ObjectStreamMode.generate,
-        deterministic_id=True,
-    )
-    return buffer
-
-
 def fold_pdf(data: bytes) -> bytes:
     """A PDF written by WeasyPrint with its lines' structure elements folded (`fold_lines`)."""
     import pikepdf
 
     with pikepdf.open(io.BytesIO(data)) as pdf:
         fold_lines(pdf)
-        return save(pdf).getvalue()
+        buffer = io.BytesIO()
+        pdf.save(
+            buffer,
+            compress_streams=True,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            deterministic_id=True,
+        )
+        return buffer.getvalue()
 
 
 # The keys of the element WeasyPrint makes for every piece of text on a line.
