@@ -184,7 +184,7 @@ class StreamingJoin:
                 entries = {
                     "/Title": pikepdf.String(title).unparse(),
                     "/Dest": b"[%d 0 R /XYZ %s %s 0]"
-                    % (self.page_numbers[page], _real(Decimal(x)), _real(Decimal(y))),
+                    % (self.page_numbers[page], _real(float(x)), _real(float(y))),
                     "/Count": b"%d" % (-kids_count if state == "closed" else kids_count),
                     "/Parent": b"%d 0 R" % parent,
                 }
