@@ -16,6 +16,7 @@ identifier is a digest of the written bytes, so the same parts give the same fil
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import zlib
@@ -227,14 +228,16 @@ class StreamingJoin:
         return self.out.getvalue()
 
 
-def _dictionary(entries: dict[str, bytes]) -> bytes:
+@functools.cache
+def _name(key: str) -> bytes:
+    """A dictionary key as PDF writes it (a few dozen keys, each written thousands of times)."""
     import pikepdf
 
-    return (
-        b"<< "
-        + b" ".join(pikepdf.Name(key).unparse() + b" " + value for key, value in entries.items())
-        + b" >>"
-    )
+    return pikepdf.Name(key).unparse()
+
+
+def _dictionary(entries: dict[str, bytes]) -> bytes:
+    return b"<< " + b" ".join(_name(key) + b" " + value for key, value in entries.items()) + b" >>"
 
 
 class _PartWriter:
@@ -261,8 +264,7 @@ class _PartWriter:
         self.numbers[structure.objgen] = join.structure_root
         self.numbers[document.objgen] = join.document
 
-        first = join.front is None
-        if first:
+        if join.front is None:  # the front part: its catalogue, metadata and information
             join.version = str(pdf.pdf_version)
             skip = {"/Type", "/Pages", "/StructTreeRoot", "/Names", "/Outlines"}
             join.front = {k: self.value(v) for k, v in root.items() if k not in skip}
@@ -309,8 +311,6 @@ class _PartWriter:
                 if name not in join.names:  # the first of a name, as WeasyPrint does
                     join.names[name] = self.value(names[i + 1])
         self.drain()
-        # Queued objects of this part are written before the next part is opened.
-        join._flush_objects()
 
     def reference(self, obj) -> int:
         """The joined file's number for an indirect object of the part, queued to be written
@@ -352,14 +352,5 @@ class _PartWriter:
         if isinstance(obj, pikepdf.Array):
             return b"[" + b" ".join(self.value(item) for item in obj) + b"]"
         if isinstance(obj, pikepdf.Dictionary):
-            return (
-                b"<<"
-                + b"".join(
-                    pikepdf.Name(key).unparse() + b" " + self.value(value) + b" "
-                    for key, value in obj.items()
-                )
-                + b">>"
-            )
-        if isinstance(obj, pikepdf.Stream):  # never direct; kept for completeness
-            raise ValueError("A stream cannot be written as a direct object.")
+            return _dictionary({key: self.value(value) for key, value in obj.items()})
         return obj.unparse()  # names, strings

@@ -25,6 +25,8 @@ CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 STYLESHEET = "reports/report.css"
+# The contents' dotted leader, set in the template: part of the documents' look.
+LEADER_IMAGE = "reports/leader.svg"
 TEMPLATE = "reports/document.html"
 
 
@@ -75,6 +77,7 @@ def _stylesheet() -> str:
 def renderer_version() -> str:
     """Changes whenever the look of the documents changes, so cached documents are redone."""
     digest = hashlib.sha256(_stylesheet().encode())
+    digest.update(Path(finders.find(LEADER_IMAGE)).read_bytes())
     for name in (
         "document.html",
         "_goal.html",
